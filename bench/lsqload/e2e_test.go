@@ -1,0 +1,49 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/localsquared/localsquared/internal/server"
+)
+
+func TestDrivesARealServer(t *testing.T) {
+	srv, err := server.New(context.Background(), server.Config{DataDir: t.TempDir(), Out: io.Discard,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() { hs.Close(); srv.Close() })
+	c := srv.Credentials()
+	for _, op := range []string{"create", "get"} {
+		var out bytes.Buffer
+		err := run([]string{"-url", hs.URL, "-access", c.AccessKey, "-secret", c.SecretKey, "-op", op,
+			"-c", "4", "-d", "2s", "-n", "200", "-seed", "20", "-label", "t"}, &out)
+		if err != nil {
+			t.Fatalf("%s: %v", op, err)
+		}
+		var r Result
+		if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+			t.Fatalf("%s: output %q: %v", op, out.String(), err)
+		}
+		if r.Requests != 200 || r.Errors != 0 || r.Rows != 200 || r.P99ms <= 0 || r.Label != "t" || r.Op != op {
+			t.Errorf("%s: result %+v", op, r)
+		}
+	}
+	// Wrong keys: every request is an error, reported, not fatal.
+	var out bytes.Buffer
+	if err := run([]string{"-url", hs.URL, "-access", c.AccessKey, "-secret", "wrong", "-op", "create", "-c", "2", "-n", "10", "-d", "2s"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	var r Result
+	json.Unmarshal(out.Bytes(), &r)
+	if r.Errors != 10 || r.FirstError == "" {
+		t.Errorf("bad keys result %+v", r)
+	}
+}

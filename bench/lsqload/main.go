@@ -1,0 +1,283 @@
+// Command lsqload drives a running LocalSquared (or any LeadSquared-shaped
+// server on this machine) over HTTP with keep-alive connections and prints
+// one JSON line per run: request and row rates and latency percentiles.
+//
+// It only targets loopback addresses and always stops by itself: every run
+// is bounded by -d (duration) and -n (request count).
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+type config struct {
+	base        string
+	access      string
+	secret      string
+	op          string
+	concurrency int
+	duration    time.Duration
+	maxRequests int64
+	seed        int
+	check       bool
+	label       string
+}
+
+// Result is the JSON line printed for a run.
+type Result struct {
+	Label       string  `json:"label,omitempty"`
+	Op          string  `json:"op"`
+	Concurrency int     `json:"concurrency"`
+	Seconds     float64 `json:"seconds"`
+	Requests    int64   `json:"requests"`
+	Rows        int64   `json:"rows"`
+	Errors      int64   `json:"errors"`
+	ReqPerSec   float64 `json:"req_per_s"`
+	RowsPerSec  float64 `json:"rows_per_s"`
+	P50ms       float64 `json:"p50_ms"`
+	P90ms       float64 `json:"p90_ms"`
+	P99ms       float64 `json:"p99_ms"`
+	MaxMs       float64 `json:"max_ms"`
+	FirstError  string  `json:"first_error,omitempty"`
+}
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "lsqload:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("lsqload", flag.ContinueOnError)
+	var c config
+	dataDir := fs.String("data-dir", "localsquared-data", "read keys from this data directory's credentials.json when -access/-secret are not given")
+	fs.StringVar(&c.base, "url", "http://127.0.0.1:8080", "server base URL (loopback only)")
+	fs.StringVar(&c.access, "access", os.Getenv("LOCALSQUARED_ACCESS_KEY"), "access key")
+	fs.StringVar(&c.secret, "secret", os.Getenv("LOCALSQUARED_SECRET_KEY"), "secret key")
+	fs.StringVar(&c.op, "op", "get", "operation: "+strings.Join(opNames(), ", "))
+	fs.IntVar(&c.concurrency, "c", 32, "concurrent clients")
+	fs.DurationVar(&c.duration, "d", 10*time.Second, "run duration (at most 10m)")
+	fs.Int64Var(&c.maxRequests, "n", 1_000_000, "stop after this many requests")
+	fs.IntVar(&c.seed, "seed", 2000, "leads to create first for the read operations (0 to reuse existing ones with the lsqload- prefix)")
+	fs.BoolVar(&c.check, "check", true, "check every response body")
+	fs.StringVar(&c.label, "label", "", "free text copied into the result line")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if c.duration <= 0 || c.duration > 10*time.Minute || c.concurrency < 1 || c.concurrency > 1024 || c.maxRequests < 1 {
+		return errors.New("-d must be in (0, 10m], -c in [1, 1024], -n ≥ 1")
+	}
+	if err := checkLoopback(c.base); err != nil {
+		return err
+	}
+	if c.access == "" || c.secret == "" {
+		b, err := os.ReadFile(filepath.Join(*dataDir, "credentials.json"))
+		if err != nil {
+			return fmt.Errorf("no keys: pass -access/-secret or -data-dir (%v)", err)
+		}
+		var creds struct{ AccessKey, SecretKey string }
+		if err := json.Unmarshal(b, &creds); err != nil {
+			return err
+		}
+		c.access, c.secret = creds.AccessKey, creds.SecretKey
+	}
+	op, ok := ops[c.op]
+	if !ok {
+		return fmt.Errorf("unknown -op %q (want one of %s)", c.op, strings.Join(opNames(), ", "))
+	}
+	l := newLoader(c)
+	if op.needsSeed {
+		if err := l.seedLeads(c.seed); err != nil {
+			return fmt.Errorf("seed: %w", err)
+		}
+	}
+	res := l.drive(op)
+	return json.NewEncoder(out).Encode(res)
+}
+
+// checkLoopback refuses any target that is not this machine.
+func checkLoopback(base string) error {
+	u, err := url.Parse(base)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("bad -url %q", base)
+	}
+	host := u.Hostname()
+	if host == "localhost" {
+		return nil
+	}
+	ip := net.ParseIP(host)
+	if ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("-url must be a loopback address (127.0.0.0/8, ::1, localhost), not %q", host)
+	}
+	return nil
+}
+
+type loader struct {
+	cfg    config
+	client *http.Client
+	run    int64 // distinguishes values created by this run
+	ids    []string
+	emails []string
+	seq    atomic.Int64
+}
+
+func newLoader(c config) *loader {
+	tr := &http.Transport{MaxIdleConns: c.concurrency * 2, MaxIdleConnsPerHost: c.concurrency * 2, IdleConnTimeout: 30 * time.Second}
+	return &loader{cfg: c, client: &http.Client{Transport: tr, Timeout: 30 * time.Second}, run: time.Now().UnixNano() % 1_000_000_000}
+}
+
+// call sends one request and returns the body; a non-200 status is an error.
+func (l *loader) call(ctx context.Context, method, op, query string, body []byte) ([]byte, error) {
+	u := strings.TrimSuffix(l.cfg.base, "/") + "/v2/" + op
+	if query != "" {
+		u += "?" + query
+	}
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, rd)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("x-LSQ-AccessKey", l.cfg.access)
+	req.Header.Set("x-LSQ-SecretKey", l.cfg.secret)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := l.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		return nil, err
+	}
+	if res.StatusCode != http.StatusOK {
+		return b, fmt.Errorf("%s: HTTP %d: %.200s", op, res.StatusCode, b)
+	}
+	return b, nil
+}
+
+// leadBody is a Lead.Create body with unique email and phone.
+func (l *loader) leadBody(n int64) []byte {
+	return fmt.Appendf(nil, `[{"Attribute":"FirstName","Value":"Load%d"},{"Attribute":"LastName","Value":"Tester"},`+
+		`{"Attribute":"EmailAddress","Value":"lsqload-%d-%d@example.com"},{"Attribute":"Phone","Value":"+1-%03d-%09d"},`+
+		`{"Attribute":"Company","Value":"Acme %d"}]`, n%1000, l.run, n, l.run%1000, n, n%50)
+}
+
+// seedLeads creates n leads (50 per bulk call when the server has bulk
+// create, else one by one) and remembers their ids and emails.
+func (l *loader) seedLeads(n int) error {
+	ctx := context.Background()
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	errc := make(chan error, 8)
+	next := atomic.Int64{}
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := next.Add(1)
+				if i > int64(n) {
+					return
+				}
+				k := l.seq.Add(1)
+				b, err := l.call(ctx, "POST", "LeadManagement.svc/Lead.Create", "", l.leadBody(k))
+				if err != nil {
+					errc <- err
+					return
+				}
+				var out struct{ Message struct{ Id string } }
+				if err := json.Unmarshal(b, &out); err != nil || out.Message.Id == "" {
+					errc <- fmt.Errorf("create: unexpected body %.200s", b)
+					return
+				}
+				mu.Lock()
+				l.ids = append(l.ids, out.Message.Id)
+				l.emails = append(l.emails, fmt.Sprintf("lsqload-%d-%d@example.com", l.run, k))
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	close(errc)
+	return <-errc
+}
+
+// drive runs op from cfg.concurrency workers until the duration or the
+// request budget is used up.
+func (l *loader) drive(op opSpec) Result {
+	ctx, cancel := context.WithTimeout(context.Background(), l.cfg.duration)
+	defer cancel()
+	var requests, rows, errs atomic.Int64
+	var firstErr atomic.Value
+	lat := make([][]time.Duration, l.cfg.concurrency)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := 0; w < l.cfg.concurrency; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(w), uint64(l.run)))
+			for ctx.Err() == nil && requests.Add(1) <= l.cfg.maxRequests {
+				t0 := time.Now()
+				n, err := op.do(ctx, l, rng)
+				if ctx.Err() != nil && err != nil {
+					requests.Add(-1) // cut off by the deadline, not a server error
+					return
+				}
+				lat[w] = append(lat[w], time.Since(t0))
+				if err != nil {
+					errs.Add(1)
+					firstErr.CompareAndSwap(nil, err.Error())
+					continue
+				}
+				rows.Add(int64(n))
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start).Seconds()
+	var all []time.Duration
+	for _, l := range lat {
+		all = append(all, l...)
+	}
+	slices.Sort(all)
+	pct := func(p float64) float64 {
+		if len(all) == 0 {
+			return 0
+		}
+		return float64(all[min(len(all)-1, int(p*float64(len(all))))].Microseconds()) / 1000
+	}
+	r := Result{Label: l.cfg.label, Op: l.cfg.op, Concurrency: l.cfg.concurrency, Seconds: round(elapsed),
+		Requests: int64(len(all)), Rows: rows.Load(), Errors: errs.Load(),
+		ReqPerSec: round(float64(len(all)) / elapsed), RowsPerSec: round(float64(rows.Load()) / elapsed),
+		P50ms: pct(0.50), P90ms: pct(0.90), P99ms: pct(0.99), MaxMs: pct(1)}
+	if v, ok := firstErr.Load().(string); ok {
+		r.FirstError = v
+	}
+	return r
+}
+
+func round(f float64) float64 { return float64(int64(f*100+0.5)) / 100 }

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Runs the standard load set against a freshly started LocalSquared on
+# SQLite and on PostgreSQL, each with the call journal on and off, and
+# writes BENCHMARKS.md. Loopback only; every run is bounded.
+#
+#   bench/run.sh                       # 10 s per operation
+#   DURATION=30s CLIENTS=32 bench/run.sh
+#   PG_DSN=postgres://postgres@127.0.0.1:5432/postgres bench/run.sh   # admin DSN; a database is created and dropped
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION="${DURATION:-10s}"
+CLIENTS="${CLIENTS:-32}"
+SEED="${SEED:-5000}"
+PG_DSN="${PG_DSN:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}"
+OPS="${OPS:-create get get-email search-like recent bulk-create activity-create mix}"
+work="$(mktemp -d)"
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+
+go build -o "$work/localsquared" ./cmd/localsquared
+go build -o "$work/lsqload" ./bench/lsqload
+go build -o "$work/mkreport" ./bench/mkreport
+results="$work/results.jsonl"
+: > "$results"
+
+port=18500
+run_config() { # backend journal
+  local backend="$1" journal="$2" data="$work/data-$1-$2" url="" env=()
+  port=$((port + 1))
+  if [ "$backend" = postgres ]; then
+    local db="lsq_bench_$$_$port"
+    psql "$PG_DSN" -qc "CREATE DATABASE $db" || return 0
+    url="$(echo "$PG_DSN" | sed -E "s#/[^/?]+(\?|$)#/$db\1#")"
+    env+=("LOCALSQUARED_DATABASE_URL=$url")
+  fi
+  [ "$journal" = off ] && env+=("LOCALSQUARED_BENCH_NO_JOURNAL=1")
+  env "${env[@]}" "$work/localsquared" serve --addr "127.0.0.1:$port" --data-dir "$data" --log-level warn > /dev/null 2> "$work/server-$backend-$journal.log" &
+  local pid=$!
+  for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/readyz" > /dev/null && break; sleep 0.1; done
+  for op in $OPS; do
+    local c="$CLIENTS"
+    case "$op" in recent|search-like) c=4 ;; esac
+    "$work/lsqload" -url "http://127.0.0.1:$port" -data-dir "$data" -op "$op" -c "$c" -d "$DURATION" -seed "$SEED" \
+      -label "$backend/$journal" >> "$results" || echo "lsqload $op failed" >&2
+  done
+  kill -INT "$pid"; wait "$pid" || true
+  if [ "$backend" = postgres ]; then psql "$PG_DSN" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)"; fi
+}
+
+for backend in sqlite postgres; do
+  for journal in on off; do
+    run_config "$backend" "$journal"
+  done
+done
+
+{
+  echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "- Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/{print $2}') GiB"
+  echo "- $(go version)"
+  echo "- PostgreSQL: $(psql "$PG_DSN" -tAc 'SHOW server_version' 2>/dev/null || echo n/a)"
+  echo "- SQLite: modernc.org/sqlite $(go list -m -f '{{.Version}}' modernc.org/sqlite)"
+  echo "- Each operation ran ${DURATION} with ${CLIENTS} clients (4 for search-like and recent), after seeding ${SEED} leads;"
+  echo "  the load generator (bench/lsqload) shares the cores with the server, so compare figures within one run."
+  echo "- Every row was verified by the load tool (-check); \"n/a\" means the operation is not served."
+} > "$work/header.md"
+"$work/mkreport" -header "$work/header.md" < "$results" > BENCHMARKS.md
+echo "wrote BENCHMARKS.md"

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+
+	"github.com/localsquared/localsquared/internal/server"
+)
+
+func runServe(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg server.Config
+	fs.StringVar(&cfg.Addr, "addr", envOr("LOCALSQUARED_ADDR", "127.0.0.1:8080"), "listen address (env LOCALSQUARED_ADDR)")
+	fs.StringVar(&cfg.DataDir, "data-dir", envOr("LOCALSQUARED_DATA_DIR", "localsquared-data"), "data directory (env LOCALSQUARED_DATA_DIR)")
+	fs.StringVar(&cfg.DatabaseURL, "database-url", envOr("LOCALSQUARED_DATABASE_URL", ""), "postgres://… to use PostgreSQL instead of SQLite (env LOCALSQUARED_DATABASE_URL)")
+	fs.StringVar(&cfg.Durability, "durability", envOr("LOCALSQUARED_DURABILITY", "normal"), "SQLite durability: normal (survives crashes) or full (survives power loss) (env LOCALSQUARED_DURABILITY)")
+	limit, _ := strconv.ParseInt(envOr("LOCALSQUARED_BODY_LIMIT", "8388608"), 10, 64)
+	fs.Int64Var(&cfg.BodyLimit, "body-limit", limit, "largest request body in bytes (env LOCALSQUARED_BODY_LIMIT)")
+	logLevel := fs.String("log-level", envOr("LOCALSQUARED_LOG_LEVEL", "info"), "debug, info, warn or error (env LOCALSQUARED_LOG_LEVEL)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if cfg.Durability != "normal" && cfg.Durability != "full" {
+		fmt.Fprintln(stderr, "serve: --durability must be normal or full")
+		return 2
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		fmt.Fprintln(stderr, "serve: --log-level must be debug, info, warn or error")
+		return 2
+	}
+	// Benchmark-only: bench/run.sh measures the journal's cost by running
+	// the same load with it off. Not a flag, so nobody turns it off by accident.
+	cfg.JournalDisabled = os.Getenv("LOCALSQUARED_BENCH_NO_JOURNAL") == "1"
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	cfg.Logger, cfg.Out = log, stdout
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	srv, err := server.New(ctx, cfg)
+	if err != nil {
+		log.Error("start failed", "err", err)
+		return 1
+	}
+	errc := make(chan error, 1)
+	go func() {
+		errc <- srv.ListenAndServe(func(addr net.Addr) {
+			log.Info("listening", "addr", addr.String(), "database", srv.Store.Dialect(), "data_dir", cfg.DataDir)
+		})
+	}()
+	select {
+	case err := <-errc:
+		srv.Close()
+		log.Error("serve failed", "err", err)
+		return 1
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	if err := srv.Close(); err != nil {
+		log.Error("shutdown", "err", err)
+		return 1
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Error("serve", "err", err)
+	}
+	log.Info("stopped")
+	return 0
+}

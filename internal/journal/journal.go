@@ -1,0 +1,309 @@
+// Package journal is LocalSquared's lossless call journal: a middleware that
+// records every /v2 call, one writer goroutine that group-commits the
+// records, queries and exports for the admin API, and background retention.
+//
+// The rule it keeps: a call's response leaves the server only after the
+// call's entry is committed. The middleware buffers the response, hands the
+// entry to a bounded queue (blocking when the queue is full, never
+// dropping), and waits for the writer to commit the batch the entry landed
+// in. When the journal cannot be written the call answers 500
+// MXInternalException instead of its real response.
+//
+// On SQLite the journal is its own database file (journal.db in the data
+// directory, with its own WAL and its own single writer connection), so
+// journal commits never queue behind lead writes. On PostgreSQL it is a
+// set of journal_* tables in the same database.
+package journal
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/localsquared/localsquared/internal/crm"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+)
+
+// Config configures Open. Zero values mean the defaults given on each field.
+type Config struct {
+	// DataDir holds journal.db on SQLite. Ignored on PostgreSQL.
+	DataDir string
+	// DatabaseURL selects PostgreSQL when it is a postgres:// URL; the
+	// journal then lives in journal_* tables of that database.
+	DatabaseURL string
+	// Durability is "normal" (default) or "full", as for the main store.
+	Durability string
+	// Clock stamps entries. Default crm.SystemClock. The journal records
+	// real server time, never an org's moved clock.
+	Clock crm.Clock
+	// Logger receives write failures. Default slog.Default().
+	Logger *slog.Logger
+	// BodyCap is the most bytes of a request or response body kept per
+	// entry; longer bodies are cut and flagged truncated. Default 64 KiB.
+	BodyCap int
+	// QueueSize bounds the entries waiting for the writer; when it is full,
+	// calls wait. Default 4096.
+	QueueSize int
+	// MaxBatch bounds the entries committed in one transaction. Default 512.
+	MaxBatch int
+	// Writers is the number of writer goroutines, each committing its own
+	// batches. Default 1 on SQLite (one writer connection; more would only
+	// queue on its lock) and 4 on PostgreSQL, where a commit waits for the
+	// server's WAL flush: while one batch is being flushed the next one
+	// commits beside it instead of waiting.
+	Writers int
+	// CommitDelay is the longest the writer waits, while calls are
+	// arriving concurrently, for the batch to grow to the size of the
+	// previous one. Default 200µs; it is never spent on a lone call.
+	CommitDelay time.Duration
+	// DefaultMaxAge is the retention by age of orgs without their own
+	// setting. Default 30 days; negative means keep forever.
+	DefaultMaxAge time.Duration
+	// PruneInterval is how often retention runs. Default 1 minute;
+	// negative disables the background pruner (Prune can still be called).
+	PruneInterval time.Duration
+	// PruneBatch is how many entries one pruning transaction deletes.
+	// Default 500.
+	PruneBatch int
+	// Authenticate, when set, attributes calls the API layer answered
+	// before authenticating (404, 405) to the caller's org when the keys it
+	// sent are valid.
+	Authenticate func(ctx context.Context, accessKey, secretKey string) (*crm.Principal, error)
+	// OrgExists, when set, makes queries of an unknown org a KindNotFound
+	// error. Org 0 (calls no valid key pair identified) always exists.
+	OrgExists func(ctx context.Context, org crm.OrgID) error
+	// Fail writes the response of a call whose entry could not be
+	// committed. Default: a 500 MXInternalException envelope.
+	Fail func(w http.ResponseWriter, r *http.Request, err error)
+}
+
+func (c *Config) defaults() {
+	if c.Clock == nil {
+		c.Clock = crm.SystemClock{}
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.BodyCap <= 0 {
+		c.BodyCap = 64 << 10
+	}
+	if c.QueueSize <= 0 {
+		c.QueueSize = 4096
+	}
+	if c.MaxBatch <= 0 {
+		c.MaxBatch = 512
+	}
+	if c.CommitDelay <= 0 {
+		c.CommitDelay = 200 * time.Microsecond
+	}
+	if c.DefaultMaxAge == 0 {
+		c.DefaultMaxAge = 30 * 24 * time.Hour
+	}
+	if c.PruneInterval == 0 {
+		c.PruneInterval = time.Minute
+	}
+	if c.PruneBatch <= 0 {
+		c.PruneBatch = 500
+	}
+	if c.Fail == nil {
+		c.Fail = failEnvelope
+	}
+}
+
+// ErrClosed is returned for entries offered after Close.
+var ErrClosed = errors.New("journal: closed")
+
+// Journal is an open call journal. It is safe for concurrent use.
+type Journal struct {
+	cfg  Config
+	d    dialect
+	w    *sql.DB // the writer: one connection on SQLite
+	r    *sql.DB // queries; the same pool as w on PostgreSQL
+	path string
+
+	insertOne *sql.Stmt // SQLite: the prepared single-row INSERT
+
+	mu      sync.RWMutex // guards closed against sends on queue
+	closed  bool
+	queue   chan pending
+	writers sync.WaitGroup // the writer goroutines, done once the queue is drained
+	stop    chan struct{}  // stops the pruner
+	pruned  sync.WaitGroup
+
+	fault atomic.Pointer[error] // a forced write failure, for tests
+
+	batches, entries, maxBatch atomic.Int64
+	commitNanos                atomic.Int64
+}
+
+type pending struct {
+	e    *Entry
+	done chan error
+}
+
+// Open opens (creating if needed) the journal described by cfg and starts
+// its writer and pruner. The caller must Close it.
+func Open(ctx context.Context, cfg Config) (*Journal, error) {
+	cfg.defaults()
+	j := &Journal{cfg: cfg, queue: make(chan pending, cfg.QueueSize), stop: make(chan struct{})}
+	var err error
+	if strings.HasPrefix(cfg.DatabaseURL, "postgres://") || strings.HasPrefix(cfg.DatabaseURL, "postgresql://") {
+		err = j.openPostgres(cfg.DatabaseURL)
+	} else {
+		err = j.openSQLite(cfg.DataDir, cfg.Durability)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := j.migrate(ctx); err != nil {
+		j.closeDB()
+		return nil, err
+	}
+	if j.d.name == "sqlite" {
+		if j.insertOne, err = j.w.PrepareContext(ctx, "INSERT INTO journal_entries ("+entryColumns+") VALUES ("+
+			strings.TrimSuffix(strings.Repeat("?,", nEntryColumns), ",")+")"); err != nil {
+			j.closeDB()
+			return nil, fmt.Errorf("journal.Open: %w", err)
+		}
+	}
+	n := j.cfg.Writers
+	if n <= 0 {
+		n = 1
+		if j.d.name == "postgres" {
+			n = 4
+		}
+	}
+	j.writers.Add(n)
+	for range n {
+		go j.writer()
+	}
+	if cfg.PruneInterval > 0 {
+		j.pruned.Add(1)
+		go j.pruner()
+	}
+	return j, nil
+}
+
+func (j *Journal) openPostgres(dsn string) error {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return fmt.Errorf("journal.Open: %w", err)
+	}
+	db.SetMaxOpenConns(12) // writers, queries, the pruner
+	db.SetMaxIdleConns(12)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	j.d, j.w, j.r = postgres, db, db
+	return nil
+}
+
+func (j *Journal) openSQLite(dir, durability string) error {
+	if dir == "" {
+		dir = "localsquared-data"
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("journal.Open: %w", err)
+	}
+	j.path = filepath.Join(dir, "journal.db")
+	sync := "NORMAL"
+	if durability == "full" {
+		sync = "FULL"
+	}
+	// As for the main database: busy_timeout before the pragmas that may
+	// wait, WAL, and immediate transactions on the one writer connection.
+	w, err := sql.Open("sqlite", "file:"+j.path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)"+
+		"&_pragma=synchronous("+sync+")&_pragma=wal_autocheckpoint(10000)&_txlock=immediate")
+	if err != nil {
+		return fmt.Errorf("journal.Open: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	r, err := sql.Open("sqlite", "file:"+j.path+"?_pragma=busy_timeout(10000)&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return fmt.Errorf("journal.Open: %w", err)
+	}
+	r.SetMaxOpenConns(4)
+	r.SetMaxIdleConns(4)
+	r.SetConnMaxLifetime(0)
+	j.d, j.w, j.r = sqlite, w, r
+	return nil
+}
+
+// Close stops taking entries, commits every entry already offered, stops
+// the pruner and closes the database. Call it after the HTTP server has
+// finished its in-flight requests.
+func (j *Journal) Close() error {
+	j.mu.Lock()
+	if j.closed {
+		j.mu.Unlock()
+		return nil
+	}
+	j.closed = true
+	close(j.queue)
+	j.mu.Unlock()
+	close(j.stop)
+	j.pruned.Wait()
+	j.writers.Wait()
+	return j.closeDB()
+}
+
+func (j *Journal) closeDB() error {
+	var err error
+	if j.insertOne != nil {
+		err = j.insertOne.Close()
+	}
+	if j.r != j.w {
+		err = errors.Join(err, j.r.Close())
+	}
+	return errors.Join(err, j.w.Close())
+}
+
+// Path returns the journal's SQLite file, or "" on PostgreSQL.
+func (j *Journal) Path() string { return j.path }
+
+// Stats are the writer's counters since Open.
+type Stats struct {
+	Batches  int64         // committed transactions
+	Entries  int64         // committed entries
+	MaxBatch int64         // largest batch
+	Commit   time.Duration // total time spent writing batches
+}
+
+// MeanBatch is the average number of entries per commit.
+func (s Stats) MeanBatch() float64 {
+	if s.Batches == 0 {
+		return 0
+	}
+	return float64(s.Entries) / float64(s.Batches)
+}
+
+// Stats returns the writer's counters.
+func (j *Journal) Stats() Stats {
+	return Stats{j.batches.Load(), j.entries.Load(), j.maxBatch.Load(), time.Duration(j.commitNanos.Load())}
+}
+
+// QueueDepth is the number of entries waiting for the writer.
+func (j *Journal) QueueDepth() int { return len(j.queue) }
+
+// FailWrites makes every following commit fail with err (nil restores
+// normal writing). It exists to test the rule that an unrecorded call
+// does not succeed.
+func (j *Journal) FailWrites(err error) {
+	if err == nil {
+		j.fault.Store(nil)
+		return
+	}
+	j.fault.Store(&err)
+}

@@ -1,0 +1,227 @@
+package journal
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/localsquared/localsquared/internal/crm"
+)
+
+// Retention is how long and how much of an org's journal is kept.
+type Retention struct {
+	MaxAge   time.Duration // entries older than this are pruned; 0 keeps them forever
+	MaxBytes int64         // the oldest entries beyond this total are pruned; 0 means no limit
+	Default  bool          // the org has no setting of its own
+}
+
+// Usage is what an org's journal holds.
+type Usage struct {
+	Entries int64
+	Bytes   int64
+}
+
+// Retention returns the org's retention: its own setting, or the default
+// (DefaultMaxAge, no size limit).
+func (j *Journal) Retention(ctx context.Context, org crm.OrgID) (Retention, error) {
+	var age, bytes int64
+	err := j.r.QueryRowContext(ctx, j.d.q(`SELECT max_age_ms, max_bytes FROM journal_settings WHERE org_id = ?`), int64(org)).Scan(&age, &bytes)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Retention{MaxAge: max(j.cfg.DefaultMaxAge, 0), Default: true}, nil
+	}
+	if err != nil {
+		return Retention{}, crm.Internal(fmt.Errorf("journal.Retention: %w", err))
+	}
+	return Retention{MaxAge: time.Duration(age) * time.Millisecond, MaxBytes: bytes}, nil
+}
+
+// SetRetention stores the org's retention. KindInvalid for negative values.
+func (j *Journal) SetRetention(ctx context.Context, org crm.OrgID, r Retention) error {
+	if r.MaxAge < 0 || r.MaxBytes < 0 {
+		return crm.Errorf(crm.KindInvalid, "journal retention must not be negative")
+	}
+	_, err := j.w.ExecContext(ctx, j.d.q(`INSERT INTO journal_settings (org_id, max_age_ms, max_bytes) VALUES (?, ?, ?)
+		ON CONFLICT (org_id) DO UPDATE SET max_age_ms = excluded.max_age_ms, max_bytes = excluded.max_bytes`),
+		int64(org), r.MaxAge.Milliseconds(), r.MaxBytes)
+	if err != nil {
+		return crm.Internal(fmt.Errorf("journal.SetRetention: %w", err))
+	}
+	return nil
+}
+
+// Usage returns the entries and bytes the org's journal holds.
+func (j *Journal) Usage(ctx context.Context, org crm.OrgID) (Usage, error) {
+	var u Usage
+	err := j.r.QueryRowContext(ctx, j.d.q(`SELECT entries, bytes FROM journal_usage WHERE org_id = ?`), int64(org)).Scan(&u.Entries, &u.Bytes)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return Usage{}, crm.Internal(fmt.Errorf("journal.Usage: %w", err))
+	}
+	return u, nil
+}
+
+func (j *Journal) pruner() {
+	defer j.pruned.Done()
+	t := time.NewTicker(j.cfg.PruneInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-j.stop:
+			return
+		case <-t.C:
+			ctx, cancel := context.WithCancel(context.Background())
+			go func() {
+				select {
+				case <-j.stop:
+					cancel()
+				case <-ctx.Done():
+				}
+			}()
+			if _, err := j.Prune(ctx); err != nil && ctx.Err() == nil {
+				j.cfg.Logger.Warn("journal pruning failed", "err", err)
+			}
+			cancel()
+		}
+	}
+}
+
+// Prune applies every org's retention and returns how many entries it
+// deleted. Each transaction deletes at most PruneBatch entries, so calls
+// being recorded wait for one small delete at most.
+func (j *Journal) Prune(ctx context.Context) (int, error) {
+	rows, err := j.r.QueryContext(ctx, `SELECT u.org_id, u.bytes, s.max_age_ms, s.max_bytes
+		FROM journal_usage u LEFT JOIN journal_settings s ON s.org_id = u.org_id ORDER BY u.org_id`)
+	if err != nil {
+		return 0, fmt.Errorf("journal.Prune: %w", err)
+	}
+	type orgRet struct {
+		org   int64
+		bytes int64
+		age   sql.NullInt64
+		max   sql.NullInt64
+	}
+	var orgs []orgRet
+	for rows.Next() {
+		var o orgRet
+		if err := rows.Scan(&o.org, &o.bytes, &o.age, &o.max); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("journal.Prune: %w", err)
+		}
+		orgs = append(orgs, o)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("journal.Prune: %w", err)
+	}
+	total := 0
+	now := j.cfg.Clock.Now()
+	for _, o := range orgs {
+		age := j.cfg.DefaultMaxAge
+		if o.age.Valid {
+			age = time.Duration(o.age.Int64) * time.Millisecond
+		}
+		if age > 0 {
+			cutoff := now.Add(-age).UnixMilli()
+			for {
+				n, err := j.pruneBatch(ctx, o.org, `SELECT seq, size FROM journal_entries WHERE org_id = ? AND time < ? ORDER BY time, seq LIMIT `+
+					strconv.Itoa(j.cfg.PruneBatch), []any{o.org, cutoff}, -1)
+				total += n
+				if err != nil {
+					return total, err
+				}
+				if n < j.cfg.PruneBatch {
+					break
+				}
+			}
+		}
+		if o.max.Valid && o.max.Int64 > 0 {
+			for {
+				u, err := j.Usage(ctx, crm.OrgID(o.org))
+				if err != nil {
+					return total, err
+				}
+				over := u.Bytes - o.max.Int64
+				if over <= 0 {
+					break
+				}
+				n, err := j.pruneBatch(ctx, o.org, `SELECT seq, size FROM journal_entries WHERE org_id = ? ORDER BY time, seq LIMIT `+
+					strconv.Itoa(j.cfg.PruneBatch), []any{o.org}, over)
+				total += n
+				if err != nil {
+					return total, err
+				}
+				if n == 0 {
+					break
+				}
+			}
+		}
+	}
+	return total, nil
+}
+
+// pruneBatch deletes, in one transaction, the entries sel picks (oldest
+// first): all of them, or when free >= 0 only as many as free up at least
+// free bytes. It returns how many it deleted.
+func (j *Journal) pruneBatch(ctx context.Context, org int64, sel string, args []any, free int64) (int, error) {
+	tx, err := j.w.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("journal.Prune: %w", err)
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, j.d.q(sel), args...)
+	if err != nil {
+		return 0, fmt.Errorf("journal.Prune: %w", err)
+	}
+	var seqs []string
+	var bytes int64
+	for rows.Next() {
+		var seq, size int64
+		if err := rows.Scan(&seq, &size); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("journal.Prune: %w", err)
+		}
+		if free >= 0 && bytes >= free {
+			break
+		}
+		seqs = append(seqs, strconv.FormatInt(seq, 10))
+		bytes += size
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("journal.Prune: %w", err)
+	}
+	if len(seqs) == 0 {
+		return 0, nil
+	}
+	// seq values are integers we just read, so they are safe to inline.
+	res, err := tx.QueryContext(ctx, `DELETE FROM journal_entries WHERE seq IN (`+strings.Join(seqs, ",")+`) RETURNING size`)
+	if err != nil {
+		return 0, fmt.Errorf("journal.Prune: %w", err)
+	}
+	var n int
+	var freed int64
+	for res.Next() {
+		var size int64
+		if err := res.Scan(&size); err != nil {
+			res.Close()
+			return 0, fmt.Errorf("journal.Prune: %w", err)
+		}
+		n++
+		freed += size
+	}
+	res.Close()
+	if err := res.Err(); err != nil {
+		return 0, fmt.Errorf("journal.Prune: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, j.d.q(`UPDATE journal_usage SET bytes = bytes - ?, entries = entries - ? WHERE org_id = ?`),
+		freed, n, org); err != nil {
+		return 0, fmt.Errorf("journal.Prune: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("journal.Prune: %w", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,146 @@
+package journal
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// dialect is what differs between SQLite and PostgreSQL.
+type dialect struct {
+	name   string
+	schema string
+	like   string // case-insensitive LIKE
+}
+
+// The journal's schema is its own (journal.db on SQLite, journal_* tables
+// on PostgreSQL) and is created idempotently at Open.
+//
+// Index plan: every query is scoped to one org and ordered by (time, seq),
+// newest first. journal_org_time serves time ranges and the filters that
+// are checked row by row (status, ExceptionType, text);
+// journal_org_op_time serves the common "this operation in this window"
+// query as a pure index range, whatever the journal's size;
+// journal_request_id finds one call. On SQLite seq is the rowid, so every
+// index already ends with it.
+var (
+	sqlite = dialect{name: "sqlite", like: "LIKE", schema: `
+CREATE TABLE IF NOT EXISTS journal_entries (
+    seq                INTEGER PRIMARY KEY,
+    time               INTEGER NOT NULL,
+    org_id             INTEGER NOT NULL,
+    user_id            TEXT    NOT NULL,
+    access_key         TEXT    NOT NULL,
+    method             TEXT    NOT NULL,
+    path               TEXT    NOT NULL,
+    operation          TEXT    NOT NULL,
+    op_key             TEXT    NOT NULL,
+    query              TEXT    NOT NULL,
+    request_body       TEXT    NOT NULL,
+    request_truncated  INTEGER NOT NULL,
+    status             INTEGER NOT NULL,
+    exception_type     TEXT    NOT NULL,
+    exception_message  TEXT    NOT NULL,
+    response_body      TEXT    NOT NULL,
+    response_truncated INTEGER NOT NULL,
+    latency_us         INTEGER NOT NULL,
+    request_id         TEXT    NOT NULL,
+    client_addr        TEXT    NOT NULL,
+    user_agent         TEXT    NOT NULL,
+    level              TEXT    NOT NULL,
+    size               INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS journal_org_time ON journal_entries (org_id, time);
+CREATE INDEX IF NOT EXISTS journal_org_op_time ON journal_entries (org_id, op_key, time);
+CREATE INDEX IF NOT EXISTS journal_request_id ON journal_entries (request_id);
+CREATE TABLE IF NOT EXISTS journal_usage (
+    org_id  INTEGER PRIMARY KEY,
+    bytes   INTEGER NOT NULL,
+    entries INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS journal_settings (
+    org_id     INTEGER PRIMARY KEY,
+    max_age_ms INTEGER NOT NULL,
+    max_bytes  INTEGER NOT NULL
+);
+`}
+	postgres = dialect{name: "postgres", like: "ILIKE", schema: `
+CREATE TABLE IF NOT EXISTS journal_entries (
+    seq                BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    time               BIGINT  NOT NULL,
+    org_id             BIGINT  NOT NULL,
+    user_id            TEXT    NOT NULL,
+    access_key         TEXT    NOT NULL,
+    method             TEXT    NOT NULL,
+    path               TEXT    NOT NULL,
+    operation          TEXT    NOT NULL,
+    op_key             TEXT    NOT NULL,
+    query              TEXT    NOT NULL,
+    request_body       TEXT    NOT NULL,
+    request_truncated  BIGINT  NOT NULL,
+    status             BIGINT  NOT NULL,
+    exception_type     TEXT    NOT NULL,
+    exception_message  TEXT    NOT NULL,
+    response_body      TEXT    NOT NULL,
+    response_truncated BIGINT  NOT NULL,
+    latency_us         BIGINT  NOT NULL,
+    request_id         TEXT    NOT NULL,
+    client_addr        TEXT    NOT NULL,
+    user_agent         TEXT    NOT NULL,
+    level              TEXT    NOT NULL,
+    size               BIGINT  NOT NULL
+);
+CREATE INDEX IF NOT EXISTS journal_org_time ON journal_entries (org_id, time, seq);
+CREATE INDEX IF NOT EXISTS journal_org_op_time ON journal_entries (org_id, op_key, time, seq);
+CREATE INDEX IF NOT EXISTS journal_request_id ON journal_entries (request_id);
+CREATE TABLE IF NOT EXISTS journal_usage (
+    org_id  BIGINT PRIMARY KEY,
+    bytes   BIGINT NOT NULL,
+    entries BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS journal_settings (
+    org_id     BIGINT PRIMARY KEY,
+    max_age_ms BIGINT NOT NULL,
+    max_bytes  BIGINT NOT NULL
+);
+`}
+)
+
+func (j *Journal) migrate(ctx context.Context) error {
+	conn, err := j.w.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("journal.migrate: %w", err)
+	}
+	defer conn.Close()
+	if j.d.name == "postgres" {
+		// Two instances starting at once would race on CREATE ... IF NOT EXISTS.
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(7316005)`); err != nil {
+			return fmt.Errorf("journal.migrate: lock: %w", err)
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(7316005)`)
+	}
+	if _, err := conn.ExecContext(ctx, j.d.schema); err != nil {
+		return fmt.Errorf("journal.migrate: %w", err)
+	}
+	return nil
+}
+
+// q rewrites ? placeholders as $1, $2… on PostgreSQL.
+func (d dialect) q(query string) string {
+	if d.name != "postgres" {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(query[i])
+	}
+	return b.String()
+}

@@ -1,0 +1,181 @@
+package server_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// badCase is one malformed or hostile request and the status it must get.
+type badCase struct {
+	name   string
+	method string
+	path   string // {lead} is the seeded lead's id
+	auth   bool   // send the org's keys
+	hdr    map[string]string
+	body   string
+	status int
+	exType string // expected ExceptionType; "" accepts any MX type for the status
+	want   string // for 200 answers: the exact body
+}
+
+// hostileValues are values no typed field may accept.
+var hostileValues = map[string][]string{
+	"EmailAddress": {"plain", "a@", "@b.co", "a b@c.co", "a@b", "<a@b.co>", "a@b.co;DROP TABLE leads", "'; DELETE FROM leads; --",
+		"a@b.co\x00", strings.Repeat("a", 96) + "@b.co", "Ann <ann@x.co>", "a@@b.co"},
+	"Phone":              {"call me", "12", "+91-99887-76655 ext 4", "'; DROP TABLE leads; --", "١٢٣٤٥٦٧", strings.Repeat("9", 21), "9\x00999"},
+	"Mobile":             {"abc", "1", "0x1234567", "1; SELECT 1", strings.Repeat("1", 30)},
+	"DoNotEmail":         {"maybe", "2", "-1", "yes please", "TRUE!", "0x1"},
+	"DoNotCall":          {"nope", "10"},
+	"Revenue":            {"lots", "1,000", "NaN", "Inf", "1e400", "0x10", "1 2", "--1"},
+	"Latitude":           {"north", "12.3.4"},
+	"OptInDate":          {"2018-10-05 14:34:53.000", "2018-02-30 10:00:00", "2018-10-05T14:34:53", "2018-10-05 14:34:53Z", "2018-10-05 14:34:53+05:30", "05/10/2018", "2018-10-05 24:00:00", "2018-10-05 14:34", "yesterday", "2023-02-29 00:00:00", "1900-02-29 00:00:00", "2018-13-01 00:00:00", " 2018-10-05 14:34:53", "2018-10-05  14:34:53"},
+	"LeadConversionDate": {"2018-10-05", "0000-01-01 00:00:00", "2018-10-05 14:34:60"},
+	"OwnerId":            {"01a21183-0000-7000-8000-000000000000", "'; DROP TABLE users; --", "admin"},
+	"FirstName":          {strings.Repeat("x", 101), strings.Repeat("漢", 101), "nul\x00byte"},
+	"Company":            {strings.Repeat("c", 201)},
+	"Notes":              {strings.Repeat("n", 2001)},
+	"LastName":           {strings.Repeat("l", 101), "a\x00b"},
+	"JobTitle":           {strings.Repeat("j", 101)},
+	"Website":            {strings.Repeat("w", 201)},
+	"SourceIPAddress":    {strings.Repeat("1", 51)},
+}
+
+// hostileNames are attribute names no org has.
+var hostileNames = []string{"firstname", "FIRSTNAME", "FіrstName" /* Cyrillic і */, "First Name", "mx_Nope", "'; DROP TABLE leads; --",
+	"EmailAddress\x00", "EmailAddress ", " EmailAddress", "Email\u200bAddress", "mx_" + strings.Repeat("a", 300), "ProspectID'--", "$where", "__proto__", "∅"}
+
+// malformedBodies are not a JSON array of attribute objects.
+var malformedBodies = []string{
+	`[{"Attribute":"FirstName",`, `{"Attribute":"FirstName","Value":"x"}`, `"FirstName"`, `42`, `null`, `true`, `["FirstName"]`,
+	`[[{"Attribute":"FirstName","Value":"x"}]]`, `[{"Attribute":"FirstName","Value":{"a":1}}]`, `[{"Attribute":"FirstName","Value":[1]}]`,
+	`[{"Attribute":5,"Value":"x"}]`, `[{"Attribute":null,"Value":"x"}]`, `[{"Value":"x"}]`, `[{"Attribute":"","Value":"x"}]`,
+	`[{"Attribute":"FirstName","Value":1e999}]`, "[{\"Attribute\":\"FirstName\",\"Value\":\"\xc3\x28\"}]", "\xef\xbb\xbf[]x",
+	`[{"Attribute":"FirstName","Value":"x"}]garbage`, `[{"Attribute":"FirstName","Value":"x"},]`, `[{'Attribute':'FirstName'}]`,
+	strings.Repeat("[", 10001) + strings.Repeat("]", 10001), `[{"Attribute":"FirstName","Value":"x"}` + strings.Repeat(" ", 10),
+	`[{"Attribute":"FirstName","Value":NaN}]`, `[{"Attribute":"FirstName","Value":0x10}]`, `[1,2,3]`, `[{"Attribute":"FirstName","Value":"x"},"y"]`,
+}
+
+// hostileIDs are lead ids that must match nothing.
+var hostileIDs = []string{"'", "' OR '1'='1", "1; DROP TABLE leads", "%", "_", "*", "../../etc/passwd", "01a21183-0000-7000-8000-00000000000",
+	"01a21183-0000-7000-8000-0000000000000", "01a21183-0000-7000-8000-00000000000g", "０１a21183-0000-7000-8000-000000000000",
+	strings.Repeat("a", 5000), "null", "[]", "{}", "%00", "01a21183-0000-7000-8000-000000000000' --"}
+
+func badCatalogue() []badCase {
+	var cs []badCase
+	add := func(c badCase) { c.name = fmt.Sprintf("%03d_%s", len(cs), c.name); cs = append(cs, c) }
+	attr := func(name, value string) string {
+		n, _ := json.Marshal(name)
+		v, _ := json.Marshal(value)
+		return `[{"Attribute":"FirstName","Value":"Valid"},{"Attribute":` + string(n) + `,"Value":` + string(v) + `}]`
+	}
+	writes := []struct{ op, path string }{
+		{"create", "LeadManagement.svc/Lead.Create"},
+		{"update", "LeadManagement.svc/Lead.Update?leadId={lead}"},
+	}
+	for _, w := range writes {
+		for field, values := range hostileValues {
+			for _, v := range values {
+				add(badCase{name: w.op + "_value_" + field, method: "POST", path: w.path, auth: true, body: attr(field, v), status: 500})
+			}
+		}
+		for _, n := range hostileNames {
+			add(badCase{name: w.op + "_name", method: "POST", path: w.path, auth: true, body: attr(n, "x"), status: 500, exType: "MXUnknownAttributeException"})
+		}
+		for _, b := range malformedBodies {
+			add(badCase{name: w.op + "_malformed", method: "POST", path: w.path, auth: true, body: b, status: 400, exType: "MXInvalidRequestFormatException"})
+		}
+		for _, ct := range []string{"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/jsonx", "json", "application/xml"} {
+			add(badCase{name: w.op + "_content_type", method: "POST", path: w.path, auth: true, hdr: map[string]string{"Content-Type": ct},
+				body: `[{"Attribute":"FirstName","Value":"x"}]`, status: 400, exType: "MXInvalidRequestFormatException"})
+		}
+		add(badCase{name: w.op + "_10MB", method: "POST", path: w.path, auth: true,
+			body: `[{"Attribute":"Notes","Value":"` + strings.Repeat("x", 10<<20) + `"}]`, status: 413, exType: "MXRequestTooLargeException"})
+	}
+	for _, id := range hostileIDs {
+		add(badCase{name: "update_id", method: "POST", path: "LeadManagement.svc/Lead.Update?leadId=" + escape(id), auth: true,
+			body: `[{"Attribute":"Company","Value":"Changed"}]`, status: 500, exType: "MXInvalidEntityException"})
+		add(badCase{name: "getbyid_id", method: "GET", path: "LeadManagement.svc/Leads.GetById?id=" + escape(id), auth: true, status: 200, want: "[]"})
+	}
+	for _, k := range []string{"'", "' OR 1=1 --", "u$r" + strings.Repeat("0", 32), strings.Repeat("k", 10000), "%00", "*", "null"} {
+		add(badCase{name: "auth_header", method: "GET", path: "LeadManagement.svc/Leads.GetById?id={lead}",
+			hdr: map[string]string{"X-LSQ-AccessKey": k, "X-LSQ-SecretKey": k}, status: 401, exType: "MXUnAuthorizedAccessException"})
+		add(badCase{name: "auth_query", method: "POST", path: "LeadManagement.svc/Lead.Create?accessKey=" + escape(k) + "&secretKey=" + escape(k),
+			body: `[{"Attribute":"FirstName","Value":"x"}]`, status: 401, exType: "MXUnAuthorizedAccessException"})
+	}
+	for _, p := range []string{"LeadManagement.svc/Lead.Create'--", "LeadManagement.svc/../Lead.Create", "LeadManagement.svc/%00", "LeadManagement.svc/" + strings.Repeat("x", 3000),
+		"LeadManagement.svc", "..%2f..%2fetc%2fpasswd", "LeadManagement.svc/Lead.Create;jsessionid=1", "Lead.Create", "LeadManagement.svc/Lead.Create.json"} {
+		add(badCase{name: "path", method: "POST", path: p, auth: true, body: `[{"Attribute":"FirstName","Value":"x"}]`, status: 404, exType: "MXAPINotFoundException"})
+	}
+	for _, m := range []string{"PUT", "DELETE", "PATCH", "OPTIONS", "GET"} {
+		add(badCase{name: "verb_" + m, method: m, path: "LeadManagement.svc/Lead.Create", auth: true, status: 405, exType: "MXMethodNotAllowedException"})
+	}
+	return cs
+}
+
+func escape(s string) string {
+	r := strings.NewReplacer("%", "%25", "&", "%26", "#", "%23", " ", "%20", "+", "%2B", "'", "%27", "\x00", "%00", "$", "%24", "?", "%3F")
+	return r.Replace(s)
+}
+
+// TestBadInputCatalogue: every malformed or hostile request gets the
+// contract's status and envelope, and the org's data is exactly as before.
+func TestBadInputCatalogue(t *testing.T) {
+	cases := badCatalogue()
+	if len(cases) < 300 {
+		t.Fatalf("catalogue has %d cases, want at least 300", len(cases))
+	}
+	forEach(t, func(t *testing.T, e *env) {
+		lead := e.createLead(`[{"Attribute":"FirstName","Value":"Seed"},{"Attribute":"EmailAddress","Value":"seed@example.com"},{"Attribute":"Phone","Value":"+91-9988776655"}]`)
+		snapshot := func() string {
+			r := e.v2("GET", "LeadManagement.svc/Leads.GetById?id="+lead, "")
+			n, err := e.srv.Store.LeadCount(t.Context(), e.creds.OrgID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return fmt.Sprintf("%d|%s", n, r.body)
+		}
+		before := snapshot()
+		for _, c := range cases {
+			hdr := map[string]string{}
+			if c.auth {
+				hdr = e.keys()
+			}
+			for k, v := range c.hdr {
+				hdr[k] = v
+			}
+			r := e.do(c.method, "/v2/"+strings.ReplaceAll(c.path, "{lead}", lead), hdr, c.body)
+			if r.status != c.status {
+				t.Errorf("%s: status %d, want %d; body %s", c.name, r.status, c.status, truncate(r.body))
+				continue
+			}
+			if c.status == 200 {
+				if string(r.body) != c.want {
+					t.Errorf("%s: body %s, want %s", c.name, truncate(r.body), c.want)
+				}
+				continue
+			}
+			var env map[string]string
+			if err := json.Unmarshal(r.body, &env); err != nil || len(env) != 3 || env["Status"] != "Error" ||
+				!strings.HasPrefix(env["ExceptionType"], "MX") || env["ExceptionMessage"] == "" {
+				t.Errorf("%s: not the error envelope: %s", c.name, truncate(r.body))
+			}
+			if c.exType != "" && env["ExceptionType"] != c.exType {
+				t.Errorf("%s: ExceptionType %s, want %s (%s)", c.name, env["ExceptionType"], c.exType, env["ExceptionMessage"])
+			}
+			if env["ExceptionType"] == "MXInternalException" {
+				t.Errorf("%s: internal error for bad input", c.name)
+			}
+			if len(env["ExceptionMessage"]) > 600 {
+				t.Errorf("%s: message of %d bytes echoes too much input", c.name, len(env["ExceptionMessage"]))
+			}
+		}
+		if after := snapshot(); after != before {
+			t.Errorf("the org changed:\nbefore %s\nafter  %s", truncate([]byte(before)), truncate([]byte(after)))
+		}
+		if strings.Contains(e.logs.String(), "level=ERROR") {
+			t.Errorf("bad input logged errors:\n%.2000s", e.logs.String())
+		}
+	})
+}

@@ -1,0 +1,840 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/localsquared/localsquared/internal/crm"
+)
+
+const activityColumns = `auto_id, id, lead_id, code, note, status, owner_id, score, engagement, fields, data, locked,
+	created_by, modified_by, activity_on, created_on, modified_on`
+
+func scanActivity(row interface{ Scan(...any) error }, a *crm.Activity) error {
+	var fields string
+	var data sql.NullString
+	var locked, on, created, modified int64
+	if err := row.Scan(&a.AutoID, &a.ID, &a.LeadID, &a.Code, &a.Note, &a.Status, &a.Owner, &a.Score, &a.Engagement,
+		&fields, &data, &locked, &a.CreatedBy, &a.ModifiedBy, &on, &created, &modified); err != nil {
+		return err
+	}
+	a.Locked = locked == 1
+	a.On, a.CreatedOn, a.ModifiedOn = fromMS(on), fromMS(created), fromMS(modified)
+	if err := json.Unmarshal([]byte(fields), &a.Fields); err != nil {
+		return err
+	}
+	if data.Valid {
+		return json.Unmarshal([]byte(data.String), &a.Data)
+	}
+	return nil
+}
+
+// lockLead reads the org's lead inside tx, locking its row on PostgreSQL
+// (SQLite's single writer already serialises), so that read-modify-write
+// of its score and roll-ups never loses a concurrent update.
+func (s *Store) lockLead(ctx context.Context, tx *sql.Tx, org crm.OrgID, id string) (*crm.Lead, error) {
+	id, ok := normID(id)
+	if !ok {
+		return nil, crm.ErrLeadNotFound
+	}
+	var l crm.Lead
+	err := scanLead(tx.QueryRowContext(ctx, s.d.q(`SELECT `+leadColumns+` FROM leads WHERE org_id = ? AND id = ?`+s.d.forUpdate), org, id), &l)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, crm.ErrLeadNotFound
+	}
+	if err != nil {
+		return nil, internal("store.lockLead", err)
+	}
+	return &l, nil
+}
+
+// touchLead writes the lead's values and LeadLastModifiedOn after
+// activities changed its score or roll-ups; ModifiedOn stays.
+func (s *Store) touchLead(ctx context.Context, tx *sql.Tx, org crm.OrgID, l *crm.Lead) error {
+	fields, err := json.Marshal(l.Values)
+	if err != nil {
+		return internal("store.touchLead", err)
+	}
+	_, err = tx.ExecContext(ctx, s.d.q(`UPDATE leads SET fields = ?, last_modified_on = ? WHERE org_id = ? AND id = ?`),
+		string(fields), ms(l.LastModifiedOn), org, l.ID)
+	return internal("store.touchLead", err)
+}
+
+const rollupDate = "2006-01-02 15:04:05.000"
+
+// insertActivity writes a (of type t) on lead l, whose row the caller has
+// locked, and applies it to l in memory: Score, EngagementScore, the
+// ProspectActivity*_Max/_Min roll-ups and LeadLastModifiedOn. When
+// a.Engagement is not 0 the caller recomputes EngagementScore (once per
+// lead per transaction, s.engagement) and then writes l (touchLead, or
+// saveLead when the lead row changes too).
+func (s *Store) insertActivity(ctx context.Context, tx *sql.Tx, org crm.OrgID, l *crm.Lead, t *crm.ActivityType, a *crm.Activity, now time.Time) error {
+	a.ID, a.LeadID, a.Code = crm.NewID(), l.ID, t.Code
+	a.Score, a.Engagement = t.Score, crm.EngagementOf(t, t.Score)
+	a.CreatedOn, a.ModifiedOn = now, now
+	if a.On.IsZero() {
+		a.On = now
+	}
+	if a.Fields == nil {
+		a.Fields = map[string]string{}
+	}
+	fields, err := json.Marshal(a.Fields)
+	if err != nil {
+		return internal("store.insertActivity", err)
+	}
+	var data any
+	if a.Data != nil {
+		b, err := json.Marshal(a.Data)
+		if err != nil {
+			return internal("store.insertActivity", err)
+		}
+		data = string(b)
+	}
+	err = tx.QueryRowContext(ctx, s.d.q(`INSERT INTO activities (id, org_id, lead_id, code, note, status, owner_id, score, engagement,
+		fields, data, locked, created_by, modified_by, activity_on, created_on, modified_on)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?) RETURNING auto_id`),
+		a.ID, org, a.LeadID, a.Code, a.Note, a.Status, a.Owner, a.Score, a.Engagement, string(fields), data,
+		a.CreatedBy, a.ModifiedBy, ms(a.On), ms(now), ms(now)).Scan(&a.AutoID)
+	if err != nil {
+		return internal("store.insertActivity", err)
+	}
+	if a.Score != 0 {
+		l.Values["Score"] = strconv.FormatInt(leadScore(l)+a.Score, 10)
+	}
+	on := a.On.Format(rollupDate)
+	if cur := l.Values["ProspectActivityDate_Max"]; cur == "" || on >= cur {
+		l.Values["ProspectActivityId_Max"], l.Values["ProspectActivityName_Max"], l.Values["ProspectActivityDate_Max"] = a.ID, t.DisplayName, on
+	}
+	if cur := l.Values["ProspectActivityDate_Min"]; cur == "" || on < cur {
+		l.Values["ProspectActivityId_Min"], l.Values["ProspectActivityDate_Min"] = a.ID, on
+	}
+	l.LastModifiedOn = now
+	return nil
+}
+
+func leadScore(l *crm.Lead) int64 {
+	f, _ := strconv.ParseFloat(l.Values["Score"], 64)
+	return int64(f)
+}
+
+// engagement recomputes the lead's EngagementScore: the engagement of its
+// activities dated within the window before now.
+func (s *Store) engagement(ctx context.Context, tx *sql.Tx, org crm.OrgID, l *crm.Lead, now time.Time) error {
+	var sum int64
+	err := tx.QueryRowContext(ctx, s.d.q(`SELECT COALESCE(SUM(engagement), 0) FROM activities
+		WHERE org_id = ? AND lead_id = ? AND activity_on >= ?`), org, l.ID, ms(now.Add(-crm.EngagementWindow))).Scan(&sum)
+	if err != nil {
+		return internal("store.engagement", err)
+	}
+	l.Values["EngagementScore"] = strconv.FormatInt(sum, 10)
+	return nil
+}
+
+// rollups recomputes the lead's first and last activity after deletes.
+func (s *Store) rollups(ctx context.Context, tx *sql.Tx, org crm.OrgID, l *crm.Lead, types typeCache) error {
+	for _, dir := range []string{"DESC", "ASC"} {
+		var id string
+		var code int
+		var on int64
+		err := tx.QueryRowContext(ctx, s.d.q(`SELECT id, code, activity_on FROM activities WHERE org_id = ? AND lead_id = ?
+			ORDER BY activity_on `+dir+`, auto_id `+dir+` LIMIT 1`), org, l.ID).Scan(&id, &code, &on)
+		suffix := "_Max"
+		if dir == "ASC" {
+			suffix = "_Min"
+		}
+		if errors.Is(err, sql.ErrNoRows) {
+			delete(l.Values, "ProspectActivityId"+suffix)
+			delete(l.Values, "ProspectActivityDate"+suffix)
+			delete(l.Values, "ProspectActivityName_Max")
+			continue
+		}
+		if err != nil {
+			return internal("store.rollups", err)
+		}
+		l.Values["ProspectActivityId"+suffix] = id
+		l.Values["ProspectActivityDate"+suffix] = fromMS(on).Format(rollupDate)
+		if suffix == "_Max" {
+			if t := s.typeOf(ctx, tx, org, types, code); t != nil {
+				l.Values["ProspectActivityName_Max"] = t.DisplayName
+			} else {
+				delete(l.Values, "ProspectActivityName_Max")
+			}
+		}
+	}
+	return nil
+}
+
+// prepareActivity checks in against its type and resolves the owner:
+// the Owner field, else ActivityOwnerEmail, else the caller.
+func (s *Store) prepareActivity(ctx context.Context, tx *sql.Tx, p *crm.Principal, t *crm.ActivityType, in *crm.ActivityInput) (*crm.Activity, error) {
+	if !t.Active {
+		return nil, crm.ErrEventCode
+	}
+	fields, status, owner, err := crm.NormalizeActivityFields(t, nil, in.Fields)
+	if err != nil {
+		return nil, err
+	}
+	a := &crm.Activity{Fields: fields, On: in.On, CreatedBy: p.User.ID, ModifiedBy: p.User.ID, Owner: p.User.ID}
+	if in.Note != nil {
+		a.Note = *in.Note
+	}
+	if status != nil {
+		a.Status = *status
+	}
+	switch {
+	case owner != nil && *owner != "":
+		if a.Owner, err = s.activeUserID(ctx, tx, p.Org.ID, *owner); err != nil {
+			return nil, err
+		}
+	case in.OwnerMail != "":
+		if a.Owner, err = s.activeUserByEmail(ctx, tx, p.Org.ID, in.OwnerMail); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
+}
+
+func (s *Store) activeUserID(ctx context.Context, tx *sql.Tx, org crm.OrgID, id string) (string, error) {
+	nid, ok := normID(id)
+	var active int64
+	err := sql.ErrNoRows
+	if ok {
+		err = tx.QueryRowContext(ctx, s.d.q(`SELECT active FROM users WHERE org_id = ? AND id = ?`), org, nid).Scan(&active)
+	}
+	if errors.Is(err, sql.ErrNoRows) || err == nil && active != 1 {
+		return "", crm.FieldsError("Field name : 'Owner' of datatype : 'ActiveUsers' has an invalid value.")
+	}
+	return nid, internal("store.activeUserID", err)
+}
+
+func (s *Store) activeUserByEmail(ctx context.Context, tx *sql.Tx, org crm.OrgID, email string) (string, error) {
+	var id string
+	var active int64
+	err := tx.QueryRowContext(ctx, s.d.q(`SELECT id, active FROM users WHERE org_id = ? AND email_key = ?`), org, crm.EmailKey(email)).Scan(&id, &active)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && active != 1 {
+		return "", crm.Invalidf("ActivityOwnerEmail (no active user with this email)")
+	}
+	return id, internal("store.activeUserByEmail", err)
+}
+
+// PostActivity posts an activity on the org's lead leadID as the caller and
+// returns it with the lead as it now is. Errors: crm.ErrEventCode,
+// KindActivityFields, crm.ErrLeadNotFound.
+func (s *Store) PostActivity(ctx context.Context, p *crm.Principal, leadID string, in crm.ActivityInput) (*crm.Activity, *crm.Lead, error) {
+	var a *crm.Activity
+	var l *crm.Lead
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		t, err := s.activityType(ctx, tx, p.Org.ID, in.Code)
+		if err != nil {
+			return err
+		}
+		if a, err = s.prepareActivity(ctx, tx, p, t, &in); err != nil {
+			return err
+		}
+		if l, err = s.lockLead(ctx, tx, p.Org.ID, leadID); err != nil {
+			return err
+		}
+		now := fromMS(ms(s.now(p.Org.ClockOffset)))
+		if err := s.insertActivity(ctx, tx, p.Org.ID, l, t, a, now); err != nil {
+			return err
+		}
+		if a.Engagement != 0 {
+			if err := s.engagement(ctx, tx, p.Org.ID, l, now); err != nil {
+				return err
+			}
+		}
+		return s.touchLead(ctx, tx, p.Org.ID, l)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return a, l, nil
+}
+
+// CaptureActivity finds the lead by the unique field searchBy among attrs
+// (updating it with attrs) or creates it from attrs, then posts the
+// activity, all in one transaction. It returns the activity, the lead and
+// whether the lead was created. With update false an existing lead is
+// left as it is. Errors: those of CreateLead, UpdateLead and PostActivity;
+// KindInvalid for a searchBy that is not a unique field, KindMandatory
+// when it has no value among attrs.
+func (s *Store) CaptureActivity(ctx context.Context, p *crm.Principal, searchBy string, attrs []crm.Attribute, in crm.ActivityInput, update bool) (*crm.Activity, *crm.Lead, bool, error) {
+	sch, err := s.Schema(ctx, &p.Org)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	var key *string
+	for _, a := range attrs {
+		if a.Name == searchBy && a.Value != nil && strings.TrimSpace(*a.Value) != "" {
+			key = a.Value
+		}
+	}
+	if key == nil {
+		return nil, nil, false, crm.Errorf(crm.KindMandatory, "'%s' is mandatory as it is the SearchBy field", sanitizeName(searchBy))
+	}
+	var a *crm.Activity
+	var l *crm.Lead
+	created := false
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		t, err := s.activityType(ctx, tx, p.Org.ID, in.Code)
+		if err != nil {
+			return err
+		}
+		if a, err = s.prepareActivity(ctx, tx, p, t, &in); err != nil {
+			return err
+		}
+		now := fromMS(ms(s.now(p.Org.ClockOffset)))
+		id, err := s.findLeadBy(ctx, tx, sch, p.Org.ID, searchBy, *key)
+		switch {
+		case crm.KindOf(err) == crm.KindNotFound:
+			vals, err := crm.PrepareCreate(sch, attrs, p.User.ID)
+			if err != nil {
+				return err
+			}
+			if err := s.checkOwner(ctx, tx, p.Org.ID, vals["OwnerId"], p.User.ID); err != nil {
+				return err
+			}
+			ids, err := s.nextAutoIDs(ctx, tx, p.Org.ID, 1)
+			if err != nil {
+				return err
+			}
+			l = &crm.Lead{ID: crm.NewID(), AutoID: ids[0], Values: vals, CreatedBy: p.User.ID, ModifiedBy: p.User.ID,
+				CreatedOn: now, ModifiedOn: now, LastModifiedOn: now}
+			if err := s.insertLead(ctx, tx, p.Org.ID, l); err != nil {
+				return err
+			}
+			created = true
+			if err := s.insertActivity(ctx, tx, p.Org.ID, l, t, a, now); err != nil {
+				return err
+			}
+			if a.Engagement != 0 {
+				if err := s.engagement(ctx, tx, p.Org.ID, l, now); err != nil {
+					return err
+				}
+			}
+			return s.touchLead(ctx, tx, p.Org.ID, l)
+		case err != nil:
+			return err
+		}
+		if l, err = s.lockLead(ctx, tx, p.Org.ID, id); err != nil {
+			return err
+		}
+		vals, changed, err := crm.PrepareUpdate(sch, l.Values, attrs)
+		if err != nil && update {
+			return err
+		}
+		if changed && update {
+			if vals["OwnerId"] != l.Values["OwnerId"] {
+				if err := s.checkOwner(ctx, tx, p.Org.ID, vals["OwnerId"], p.User.ID); err != nil {
+					return err
+				}
+			}
+			if err := s.postTrail(ctx, tx, &p.Org, &p.User, l, l.Values, vals, now); err != nil {
+				return err
+			}
+			l.Values, l.ModifiedBy, l.ModifiedOn = vals, p.User.ID, now
+		}
+		if err := s.insertActivity(ctx, tx, p.Org.ID, l, t, a, now); err != nil {
+			return err
+		}
+		if a.Engagement != 0 {
+			if err := s.engagement(ctx, tx, p.Org.ID, l, now); err != nil {
+				return err
+			}
+		}
+		return s.saveLead(ctx, tx, p.Org.ID, l)
+	})
+	if err != nil {
+		return nil, nil, false, err
+	}
+	return a, l, created, nil
+}
+
+func sanitizeName(s string) string { return truncate(strings.ToValidUTF8(s, "?"), 64) }
+
+// findLeadBy returns the id of the org's lead whose unique field name has
+// value v, or crm.ErrLeadNotFound. KindInvalid when name is not a unique
+// field of the org (LeadSquared's "Invalid SearchBy value provided").
+func (s *Store) findLeadBy(ctx context.Context, db querier, sch *crm.Schema, org crm.OrgID, name, v string) (string, error) {
+	var col string
+	var arg any
+	switch name {
+	case "EmailAddress":
+		col, arg = "email_key", crm.EmailKey(v)
+	case "Phone":
+		col, arg = "phone_key", crm.PhoneKey(v)
+	case "Mobile":
+		col, arg = "mobile_key", crm.PhoneKey(v)
+	case "ProspectID", "ProspectId":
+		nid, ok := normID(v)
+		if !ok {
+			return "", crm.ErrLeadNotFound
+		}
+		col, arg = "id", nid
+	default:
+		f := sch.Field(name)
+		if f == nil || !f.Unique || f.Managed {
+			return "", crm.Invalidf("Invalid SearchBy value provided")
+		}
+		col, arg = s.d.jsonText("fields", f.SchemaName), v
+	}
+	var id string
+	err := db.QueryRowContext(ctx, s.d.q(`SELECT id FROM leads WHERE org_id = ? AND `+col+` = ? LIMIT 1`), org, arg).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", crm.ErrLeadNotFound
+	}
+	return id, internal("store.findLeadBy", err)
+}
+
+// BulkActivity is one row of a bulk post: the lead by id (LeadID) or by a
+// unique field value (SearchValue, with the call's searchBy).
+type BulkActivity struct {
+	LeadID      string
+	SearchValue string
+	Input       crm.ActivityInput
+	Err         error // a parse error for this row; the row is reported, not posted
+}
+
+// BulkResult is the outcome of one bulk row.
+type BulkResult struct {
+	ID  string
+	Err error
+}
+
+// PostActivities posts up to 25 activities in one transaction, each row
+// on its own: a row that fails (unknown lead or type, bad fields) is
+// reported and changes nothing. searchBy names the unique lead field rows
+// are matched on when they carry SearchValue. The error is for the call as
+// a whole (KindInvalid for a bad searchBy, or internal).
+func (s *Store) PostActivities(ctx context.Context, p *crm.Principal, searchBy string, rows []BulkActivity) ([]BulkResult, error) {
+	sch, err := s.Schema(ctx, &p.Org)
+	if err != nil {
+		return nil, err
+	}
+	if searchBy != "" {
+		if _, err := s.findLeadBy(ctx, s.r, sch, p.Org.ID, searchBy, "\x00"); crm.KindOf(err) == crm.KindInvalid {
+			return nil, err
+		}
+	}
+	out := make([]BulkResult, len(rows))
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		now := fromMS(ms(s.now(p.Org.ClockOffset)))
+		leads := map[string]*crm.Lead{}
+		engaged := map[string]bool{}
+		var order []*crm.Lead
+		types := map[int]*crm.ActivityType{}
+		for i := range rows {
+			r := &rows[i]
+			if r.Err != nil {
+				out[i].Err = r.Err
+				continue
+			}
+			t, ok := types[r.Input.Code]
+			if !ok {
+				var err error
+				if t, err = s.activityType(ctx, tx, p.Org.ID, r.Input.Code); err != nil && crm.KindOf(err) == crm.KindInternal {
+					return err
+				}
+				types[r.Input.Code] = t
+			}
+			if t == nil {
+				out[i].Err = crm.ErrEventCode
+				continue
+			}
+			a, err := s.prepareActivity(ctx, tx, p, t, &r.Input)
+			if err != nil {
+				if crm.KindOf(err) == crm.KindInternal {
+					return err
+				}
+				out[i].Err = err
+				continue
+			}
+			id := r.LeadID
+			if searchBy != "" {
+				if id, err = s.findLeadBy(ctx, tx, sch, p.Org.ID, searchBy, r.SearchValue); err != nil {
+					if crm.KindOf(err) == crm.KindInternal {
+						return err
+					}
+					out[i].Err = err
+					continue
+				}
+			}
+			nid, _ := normID(id)
+			l := leads[nid]
+			if l == nil {
+				if l, err = s.lockLead(ctx, tx, p.Org.ID, id); err != nil {
+					if crm.KindOf(err) == crm.KindInternal {
+						return err
+					}
+					out[i].Err = err
+					continue
+				}
+				leads[nid] = l
+				order = append(order, l)
+			}
+			if err := s.insertActivity(ctx, tx, p.Org.ID, l, t, a, now); err != nil {
+				return err
+			}
+			if a.Engagement != 0 {
+				engaged[nid] = true
+			}
+			out[i].ID = a.ID
+		}
+		for _, l := range order {
+			if engaged[l.ID] {
+				if err := s.engagement(ctx, tx, p.Org.ID, l, now); err != nil {
+					return err
+				}
+			}
+			if err := s.touchLead(ctx, tx, p.Org.ID, l); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Activity returns the org's activity with this id, or
+// crm.ErrActivityMissing.
+func (s *Store) Activity(ctx context.Context, org crm.OrgID, id string) (*crm.Activity, error) {
+	return s.activity(ctx, s.r, org, id, "")
+}
+
+func (s *Store) activity(ctx context.Context, db querier, org crm.OrgID, id, lock string) (*crm.Activity, error) {
+	nid, ok := normID(id)
+	if !ok {
+		return nil, crm.ErrActivityMissing
+	}
+	var a crm.Activity
+	err := scanActivity(db.QueryRowContext(ctx, s.d.q(`SELECT `+activityColumns+` FROM activities WHERE id = ? AND org_id = ?`+lock), nid, org), &a)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, crm.ErrActivityMissing
+	}
+	if err != nil {
+		return nil, internal("store.Activity", err)
+	}
+	return &a, nil
+}
+
+// UpdateActivity changes the note and fields of the org's custom activity
+// id (code must be its type when given) and records each changed value in
+// the change history. Errors: crm.ErrActivityMissing, crm.ErrEventCode
+// for a code that is not the activity's, KindInvalidActivity for a system
+// or locked activity, KindActivityFields.
+func (s *Store) UpdateActivity(ctx context.Context, p *crm.Principal, id string, code int, note *string, in []crm.ActivityFieldValue) (*crm.Activity, error) {
+	var a *crm.Activity
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var err error
+		if a, err = s.activity(ctx, tx, p.Org.ID, id, s.d.forUpdate); err != nil {
+			return err
+		}
+		if code != 0 && code != a.Code {
+			return crm.ErrEventCode
+		}
+		if a.Code < crm.FirstCustomCode {
+			return crm.Errorf(crm.KindInvalidActivity, "Only custom activities can be updated.")
+		}
+		if a.Locked {
+			return crm.Errorf(crm.KindInvalidActivity, "Activity is locked and cannot be updated.")
+		}
+		t, err := s.activityType(ctx, tx, p.Org.ID, a.Code)
+		if err != nil {
+			return err
+		}
+		fields, status, owner, err := crm.NormalizeActivityFields(t, a.Fields, in)
+		if err != nil {
+			return err
+		}
+		type change struct{ field, old, new string }
+		var changes []change
+		for _, f := range t.Fields {
+			if o, n := a.Fields[f.SchemaName], fields[f.SchemaName]; o != n {
+				changes = append(changes, change{f.SchemaName, o, n})
+			}
+		}
+		if note != nil && *note != a.Note {
+			changes = append(changes, change{"ActivityEvent_Note", a.Note, *note})
+			a.Note = *note
+		}
+		if status != nil && *status != a.Status {
+			changes = append(changes, change{"Status", a.Status, *status})
+			a.Status = *status
+		}
+		if owner != nil && *owner != "" {
+			nid, err := s.activeUserID(ctx, tx, p.Org.ID, *owner)
+			if err != nil {
+				return err
+			}
+			if nid != a.Owner {
+				changes = append(changes, change{"Owner", a.Owner, nid})
+				a.Owner = nid
+			}
+		}
+		if len(changes) == 0 {
+			return nil
+		}
+		now := fromMS(ms(s.now(p.Org.ClockOffset)))
+		a.Fields, a.ModifiedBy, a.ModifiedOn = fields, p.User.ID, now
+		b, err := json.Marshal(a.Fields)
+		if err != nil {
+			return internal("store.UpdateActivity", err)
+		}
+		if _, err := tx.ExecContext(ctx, s.d.q(`UPDATE activities SET note = ?, status = ?, owner_id = ?, fields = ?, modified_by = ?, modified_on = ?
+			WHERE org_id = ? AND id = ?`), a.Note, a.Status, a.Owner, string(b), a.ModifiedBy, ms(now), p.Org.ID, a.ID); err != nil {
+			return internal("store.UpdateActivity", err)
+		}
+		for _, c := range changes {
+			if _, err := tx.ExecContext(ctx, s.d.q(`INSERT INTO activity_changes (org_id, activity_id, lead_id, code, field, old_value, new_value, changed_by, changed_on)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`), p.Org.ID, a.ID, a.LeadID, a.Code, c.field, nullable(c.old), nullable(c.new), p.User.ID, ms(now)); err != nil {
+				return internal("store.UpdateActivity", err)
+			}
+		}
+		_, err = tx.ExecContext(ctx, s.d.q(`UPDATE leads SET last_modified_on = ? WHERE org_id = ? AND id = ?`), ms(now), p.Org.ID, a.LeadID)
+		return internal("store.UpdateActivity", err)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// LockActivity locks the org's custom activity id against updates and
+// deletes. Locking a locked activity succeeds. Errors:
+// crm.ErrActivityMissing, KindInvalidActivity for a system activity.
+func (s *Store) LockActivity(ctx context.Context, p *crm.Principal, id string) (*crm.Activity, error) {
+	var a *crm.Activity
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var err error
+		if a, err = s.activity(ctx, tx, p.Org.ID, id, s.d.forUpdate); err != nil {
+			return err
+		}
+		if a.Code < crm.FirstCustomCode {
+			return crm.Errorf(crm.KindInvalidActivity, "Only custom activities can be locked.")
+		}
+		a.Locked = true
+		_, err = tx.ExecContext(ctx, s.d.q(`UPDATE activities SET locked = 1 WHERE org_id = ? AND id = ?`), p.Org.ID, a.ID)
+		return internal("store.LockActivity", err)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// ActivityPage is one page of activities and the total that matched.
+type ActivityPage struct {
+	Total int64
+	List  []crm.Activity
+	Types map[int]*crm.ActivityType // the activities' types by code; nil for a deleted type
+}
+
+func (s *Store) collect(ctx context.Context, org crm.OrgID, page *ActivityPage, q string, args ...any) error {
+	rows, err := s.r.QueryContext(ctx, s.d.q(q), args...)
+	if err != nil {
+		return internal("store.activities", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var a crm.Activity
+		if err := scanActivity(rows, &a); err != nil {
+			return internal("store.activities", err)
+		}
+		page.List = append(page.List, a)
+	}
+	if err := rows.Err(); err != nil {
+		return internal("store.activities", err)
+	}
+	types := typeCache{}
+	for _, a := range page.List {
+		s.typeOf(ctx, s.r, org, types, a.Code)
+	}
+	page.Types = types
+	return nil
+}
+
+// LeadActivities returns the org's lead's activities, newest first
+// (ActivityDateTime, then post order), skipping offset and returning at
+// most limit, with the total; code 0 means every type. An unknown lead has
+// none.
+func (s *Store) LeadActivities(ctx context.Context, org crm.OrgID, leadID string, code int, offset, limit int) (*ActivityPage, error) {
+	page := &ActivityPage{}
+	id, ok := normID(leadID)
+	if !ok {
+		return page, nil
+	}
+	where, args := `org_id = ? AND lead_id = ?`, []any{org, id}
+	if code != 0 {
+		where, args = where+` AND code = ?`, append(args, code)
+	}
+	if err := s.r.QueryRowContext(ctx, s.d.q(`SELECT COUNT(*) FROM activities WHERE `+where), args...).Scan(&page.Total); err != nil {
+		return nil, internal("store.LeadActivities", err)
+	}
+	if page.Total == 0 || offset >= int(page.Total) {
+		return page, nil
+	}
+	return page, s.collect(ctx, org, page, `SELECT `+activityColumns+` FROM activities WHERE `+where+`
+		ORDER BY activity_on DESC, auto_id DESC LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+}
+
+// ActivityWindow selects activities whose ModifiedOn lies in [From, To]
+// (both inclusive), optionally of one type, sorted by Sort ("ModifiedOn"
+// or "CreatedOn", the activity date) with the auto id as tie-breaker.
+type ActivityWindow struct {
+	From, To time.Time
+	Code     int // 0: every type
+	Sort     string
+	Desc     bool
+	Offset   int
+	Limit    int
+}
+
+// ActivitiesInWindow returns one page of the org's activities in the
+// window, and how many the window holds.
+func (s *Store) ActivitiesInWindow(ctx context.Context, org crm.OrgID, w ActivityWindow) (*ActivityPage, error) {
+	page := &ActivityPage{}
+	where, args := `org_id = ? AND modified_on >= ? AND modified_on <= ?`, []any{org, ms(w.From), ms(w.To)}
+	if w.Code != 0 {
+		where, args = `org_id = ? AND code = ? AND modified_on >= ? AND modified_on <= ?`, []any{org, w.Code, ms(w.From), ms(w.To)}
+	}
+	if err := s.r.QueryRowContext(ctx, s.d.q(`SELECT COUNT(*) FROM activities WHERE `+where), args...).Scan(&page.Total); err != nil {
+		return nil, internal("store.ActivitiesInWindow", err)
+	}
+	if page.Total == 0 || w.Offset >= int(page.Total) {
+		return page, nil
+	}
+	col := "modified_on"
+	if w.Sort == "CreatedOn" {
+		col = "activity_on"
+	}
+	dir := " ASC"
+	if w.Desc {
+		dir = " DESC"
+	}
+	return page, s.collect(ctx, org, page, `SELECT `+activityColumns+` FROM activities WHERE `+where+`
+		ORDER BY `+col+dir+`, auto_id`+dir+` LIMIT ? OFFSET ?`, append(args, w.Limit, w.Offset)...)
+}
+
+// ActivityChange is one changed value of an activity.
+type ActivityChange struct {
+	ActivityID string
+	LeadID     string
+	Code       int
+	Field      string
+	Old, New   *string
+	ChangedBy  string
+	ChangedOn  time.Time
+}
+
+// ActivityChanges returns the org's activity changes in [from, to], oldest
+// first, for the given types or the one activity, and their total.
+func (s *Store) ActivityChanges(ctx context.Context, org crm.OrgID, from, to time.Time, codes []int, activityID string, offset, limit int) (int64, []ActivityChange, error) {
+	where, args := `org_id = ? AND changed_on >= ? AND changed_on <= ?`, []any{org, ms(from), ms(to)}
+	if activityID != "" {
+		nid, ok := normID(activityID)
+		if !ok {
+			return 0, nil, nil
+		}
+		where, args = `org_id = ? AND activity_id = ? AND changed_on >= ? AND changed_on <= ?`, []any{org, nid, ms(from), ms(to)}
+	} else if len(codes) > 0 {
+		where += ` AND code IN (?` + strings.Repeat(", ?", len(codes)-1) + `)`
+		for _, c := range codes {
+			args = append(args, c)
+		}
+	}
+	var total int64
+	if err := s.r.QueryRowContext(ctx, s.d.q(`SELECT COUNT(*) FROM activity_changes WHERE `+where), args...).Scan(&total); err != nil {
+		return 0, nil, internal("store.ActivityChanges", err)
+	}
+	rows, err := s.r.QueryContext(ctx, s.d.q(`SELECT activity_id, lead_id, code, field, old_value, new_value, changed_by, changed_on
+		FROM activity_changes WHERE `+where+` ORDER BY changed_on, seq LIMIT ? OFFSET ?`), append(args, limit, offset)...)
+	if err != nil {
+		return 0, nil, internal("store.ActivityChanges", err)
+	}
+	defer rows.Close()
+	var out []ActivityChange
+	for rows.Next() {
+		var c ActivityChange
+		var o, n sql.NullString
+		var on int64
+		if err := rows.Scan(&c.ActivityID, &c.LeadID, &c.Code, &c.Field, &o, &n, &c.ChangedBy, &on); err != nil {
+			return 0, nil, internal("store.ActivityChanges", err)
+		}
+		if o.Valid {
+			c.Old = &o.String
+		}
+		if n.Valid {
+			c.New = &n.String
+		}
+		c.ChangedOn = fromMS(on)
+		out = append(out, c)
+	}
+	return total, out, internal("store.ActivityChanges", rows.Err())
+}
+
+// DeleteActivities deletes the org's lead's unlocked custom activities of
+// the given types dated in [from, to] (zero times: unbounded), reverses
+// their scores and recomputes the lead's roll-ups, and returns how many it
+// deleted. Errors: crm.ErrLeadNotFound, KindInvalidActivity for a system
+// code.
+func (s *Store) DeleteActivities(ctx context.Context, p *crm.Principal, leadID string, codes []int, from, to time.Time) (int, error) {
+	for _, c := range codes {
+		if c < crm.FirstCustomCode {
+			return 0, crm.Errorf(crm.KindInvalidActivity, "Only custom activities can be deleted; %d is a system activity.", c)
+		}
+	}
+	n := 0
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		l, err := s.lockLead(ctx, tx, p.Org.ID, leadID)
+		if err != nil {
+			return err
+		}
+		where, args := `org_id = ? AND lead_id = ? AND locked = 0 AND code IN (?`+strings.Repeat(", ?", len(codes)-1)+`)`, []any{p.Org.ID, l.ID}
+		for _, c := range codes {
+			args = append(args, c)
+		}
+		if !from.IsZero() {
+			where, args = where+` AND activity_on >= ?`, append(args, ms(from))
+		}
+		if !to.IsZero() {
+			where, args = where+` AND activity_on <= ?`, append(args, ms(to))
+		}
+		var cnt, score int64
+		if err := tx.QueryRowContext(ctx, s.d.q(`SELECT COUNT(*), COALESCE(SUM(score), 0) FROM activities WHERE `+where), args...).Scan(&cnt, &score); err != nil {
+			return internal("store.DeleteActivities", err)
+		}
+		if cnt == 0 {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, s.d.q(`DELETE FROM activities WHERE `+where), args...); err != nil {
+			return internal("store.DeleteActivities", err)
+		}
+		n = int(cnt)
+		now := fromMS(ms(s.now(p.Org.ClockOffset)))
+		l.Values["Score"] = strconv.FormatInt(leadScore(l)-score, 10)
+		if err := s.engagement(ctx, tx, p.Org.ID, l, now); err != nil {
+			return err
+		}
+		if err := s.rollups(ctx, tx, p.Org.ID, l, typeCache{}); err != nil {
+			return err
+		}
+		l.LastModifiedOn = now
+		return s.touchLead(ctx, tx, p.Org.ID, l)
+	})
+	return n, err
+}

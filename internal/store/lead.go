@@ -1,0 +1,326 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/localsquared/localsquared/internal/crm"
+)
+
+// Schema returns the org's lead fields. It is cached per org and reloaded
+// when org.SchemaVersion moves, so every instance sees a new field on the
+// next call without a query per call.
+func (s *Store) Schema(ctx context.Context, org *crm.Org) (*crm.Schema, error) {
+	s.schemaMu.Lock()
+	sch := s.schemas[org.ID]
+	s.schemaMu.Unlock()
+	if sch != nil && sch.Version == org.SchemaVersion {
+		return sch, nil
+	}
+	sch, err := s.loadSchema(ctx, s.r, org.ID)
+	if err != nil {
+		return nil, err
+	}
+	s.schemaMu.Lock()
+	if cur := s.schemas[org.ID]; cur == nil || cur.Version < sch.Version {
+		s.schemas[org.ID] = sch
+	}
+	s.schemaMu.Unlock()
+	return sch, nil
+}
+
+type querier interface {
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+}
+
+func (s *Store) loadSchema(ctx context.Context, db querier, org crm.OrgID) (*crm.Schema, error) {
+	var version int64
+	if err := db.QueryRowContext(ctx, s.d.q(`SELECT schema_version FROM orgs WHERE id = ?`), org).Scan(&version); err != nil {
+		return nil, internal("store.Schema", err)
+	}
+	rows, err := db.QueryContext(ctx, s.d.q(`SELECT schema_name, display_name, data_type, render_type, render_type_text,
+		is_mandatory, is_unique, max_length, options, show_in_quick_search, created_on, modified_on
+		FROM lead_fields WHERE org_id = ? ORDER BY position`), org)
+	if err != nil {
+		return nil, internal("store.Schema", err)
+	}
+	defer rows.Close()
+	var custom []*crm.Field
+	for rows.Next() {
+		f := &crm.Field{}
+		var mand, uniq, quick, created, modified int64
+		var opts string
+		if err := rows.Scan(&f.SchemaName, &f.DisplayName, &f.DataType, &f.RenderType, &f.RenderTypeText,
+			&mand, &uniq, &f.MaxLength, &opts, &quick, &created, &modified); err != nil {
+			return nil, internal("store.Schema", err)
+		}
+		f.Mandatory, f.Unique, f.ShowInQuickSearch = mand == 1, uniq == 1, quick == 1
+		f.CreatedOn, f.ModifiedOn = fromMS(created), fromMS(modified)
+		if err := json.Unmarshal([]byte(opts), &f.Options); err != nil {
+			return nil, internal("store.Schema", err)
+		}
+		custom = append(custom, f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, internal("store.Schema", err)
+	}
+	return crm.NewSchema(version, custom), nil
+}
+
+const leadColumns = `id, auto_id, created_by, modified_by, created_on, modified_on, last_modified_on, fields`
+
+func scanLead(row interface{ Scan(...any) error }, l *crm.Lead) error {
+	var created, modified, last int64
+	var fields string
+	if err := row.Scan(&l.ID, &l.AutoID, &l.CreatedBy, &l.ModifiedBy, &created, &modified, &last, &fields); err != nil {
+		return err
+	}
+	l.CreatedOn, l.ModifiedOn, l.LastModifiedOn = fromMS(created), fromMS(modified), fromMS(last)
+	l.Values = make(map[string]string, 24)
+	return json.Unmarshal([]byte(fields), &l.Values)
+}
+
+// normID lower-cases a lead id; ok is false when it is not a UUID, which
+// can match no lead.
+func normID(id string) (string, bool) {
+	id = strings.TrimSpace(id)
+	if !crm.ValidID(id) {
+		return "", false
+	}
+	return strings.ToLower(id), true
+}
+
+// Lead returns the org's lead with this id, or crm.ErrLeadNotFound.
+func (s *Store) Lead(ctx context.Context, org crm.OrgID, id string) (*crm.Lead, error) {
+	id, ok := normID(id)
+	if !ok {
+		return nil, crm.ErrLeadNotFound
+	}
+	var l crm.Lead
+	err := scanLead(s.r.QueryRowContext(ctx, s.d.q(`SELECT `+leadColumns+` FROM leads WHERE org_id = ? AND id = ?`), org, id), &l)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, crm.ErrLeadNotFound
+	}
+	if err != nil {
+		return nil, internal("store.Lead", err)
+	}
+	return &l, nil
+}
+
+// CreateLead creates a lead from attrs (type-checked by the caller) as the
+// principal's user and returns it. Errors: those of crm.PrepareCreate,
+// KindInvalid for an OwnerId that is not an active user of the org,
+// KindDuplicate when a unique field collides (decided by the database's
+// constraints, so concurrent creates of one email make exactly one lead).
+func (s *Store) CreateLead(ctx context.Context, p *crm.Principal, attrs []crm.Attribute) (*crm.Lead, error) {
+	sch, err := s.Schema(ctx, &p.Org)
+	if err != nil {
+		return nil, err
+	}
+	vals, err := crm.PrepareCreate(sch, attrs, p.User.ID)
+	if err != nil {
+		return nil, err
+	}
+	l := &crm.Lead{ID: crm.NewID(), Values: vals, CreatedBy: p.User.ID, ModifiedBy: p.User.ID}
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		now := fromMS(ms(s.now(p.Org.ClockOffset)))
+		l.CreatedOn, l.ModifiedOn, l.LastModifiedOn = now, now, now
+		if err := s.checkOwner(ctx, tx, p.Org.ID, vals["OwnerId"], p.User.ID); err != nil {
+			return err
+		}
+		ids, err := s.nextAutoIDs(ctx, tx, p.Org.ID, 1)
+		if err != nil {
+			return err
+		}
+		l.AutoID = ids[0]
+		return s.insertLead(ctx, tx, p.Org.ID, l)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// checkOwner refuses an OwnerId that is not an active user of the org. The
+// caller, already authenticated, needs no query.
+func (s *Store) checkOwner(ctx context.Context, tx *sql.Tx, org crm.OrgID, owner, caller string) error {
+	if owner == "" || owner == caller {
+		return nil
+	}
+	var active int64
+	err := tx.QueryRowContext(ctx, s.d.q(`SELECT active FROM users WHERE org_id = ? AND id = ?`), org, strings.ToLower(owner)).Scan(&active)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && active != 1 {
+		return crm.Invalidf("OwnerId (no active user with id '%s')", truncate(owner, 64))
+	}
+	return internal("store.checkOwner", err)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+func leadKeys(vals map[string]string) (email, phone, mobile, owner any) {
+	nullable := func(s string) any {
+		if s == "" {
+			return nil
+		}
+		return s
+	}
+	return nullable(crm.EmailKey(vals["EmailAddress"])), nullable(crm.PhoneKey(vals["Phone"])),
+		nullable(crm.PhoneKey(vals["Mobile"])), nullable(strings.ToLower(vals["OwnerId"]))
+}
+
+func (s *Store) insertLead(ctx context.Context, tx *sql.Tx, org crm.OrgID, l *crm.Lead) error {
+	fields, err := json.Marshal(l.Values)
+	if err != nil {
+		return internal("store.insertLead", err)
+	}
+	email, phone, mobile, owner := leadKeys(l.Values)
+	st, err := s.txStmt(ctx, tx, `INSERT INTO leads (id, org_id, auto_id, email_key, phone_key, mobile_key, owner_id,
+		created_by, modified_by, created_on, modified_on, last_modified_on, fields)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return internal("store.insertLead", err)
+	}
+	_, err = st.ExecContext(ctx,
+		l.ID, org, l.AutoID, email, phone, mobile, owner, l.CreatedBy, l.ModifiedBy,
+		ms(l.CreatedOn), ms(l.ModifiedOn), ms(l.LastModifiedOn), string(fields))
+	return leadWriteError("store.insertLead", err)
+}
+
+// leadWriteError turns a unique violation into LeadSquared's duplicate
+// error for the field whose index it hit.
+func leadWriteError(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if what, ok := uniqueViolation(err); ok {
+		switch {
+		case strings.Contains(what, "email_key"):
+			return crm.Errorf(crm.KindDuplicate, "A Lead with same Email already exists.")
+		case strings.Contains(what, "mobile_key"):
+			return crm.Errorf(crm.KindDuplicate, "A Lead with same Mobile Number already exists.")
+		case strings.Contains(what, "phone_key"):
+			return crm.Errorf(crm.KindDuplicate, "A Lead with same Phone Number already exists.")
+		}
+	}
+	return internal(op, err)
+}
+
+// UpdateLead applies attrs to the org's lead id as the principal's user
+// (a partial update) and returns the lead as it now is. A write that
+// changes nothing succeeds and moves no dates. Errors: crm.ErrLeadNotFound,
+// those of crm.PrepareUpdate, KindInvalid for a bad OwnerId, KindDuplicate.
+func (s *Store) UpdateLead(ctx context.Context, p *crm.Principal, id string, attrs []crm.Attribute) (*crm.Lead, error) {
+	id, ok := normID(id)
+	if !ok {
+		return nil, crm.ErrLeadNotFound
+	}
+	sch, err := s.Schema(ctx, &p.Org)
+	if err != nil {
+		return nil, err
+	}
+	var l crm.Lead
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		err := scanLead(tx.QueryRowContext(ctx, s.d.q(`SELECT `+leadColumns+` FROM leads WHERE org_id = ? AND id = ?`+s.d.forUpdate), p.Org.ID, id), &l)
+		if errors.Is(err, sql.ErrNoRows) {
+			return crm.ErrLeadNotFound
+		}
+		if err != nil {
+			return internal("store.UpdateLead", err)
+		}
+		vals, changed, err := crm.PrepareUpdate(sch, l.Values, attrs)
+		if err != nil || !changed {
+			return err
+		}
+		if vals["OwnerId"] != l.Values["OwnerId"] {
+			if err := s.checkOwner(ctx, tx, p.Org.ID, vals["OwnerId"], p.User.ID); err != nil {
+				return err
+			}
+		}
+		now := fromMS(ms(s.now(p.Org.ClockOffset)))
+		if err := s.postTrail(ctx, tx, &p.Org, &p.User, &l, l.Values, vals, now); err != nil {
+			return err
+		}
+		l.Values, l.ModifiedBy, l.ModifiedOn, l.LastModifiedOn = vals, p.User.ID, now, now
+		return s.saveLead(ctx, tx, p.Org.ID, &l)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &l, nil
+}
+
+func (s *Store) saveLead(ctx context.Context, tx *sql.Tx, org crm.OrgID, l *crm.Lead) error {
+	fields, err := json.Marshal(l.Values)
+	if err != nil {
+		return internal("store.saveLead", err)
+	}
+	email, phone, mobile, owner := leadKeys(l.Values)
+	res, err := tx.ExecContext(ctx, s.d.q(`UPDATE leads SET email_key = ?, phone_key = ?, mobile_key = ?, owner_id = ?,
+		modified_by = ?, modified_on = ?, last_modified_on = ?, fields = ? WHERE org_id = ? AND id = ?`),
+		email, phone, mobile, owner, l.ModifiedBy, ms(l.ModifiedOn), ms(l.LastModifiedOn), string(fields), org, l.ID)
+	if err != nil {
+		return leadWriteError("store.saveLead", err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return internal("store.saveLead", fmt.Errorf("%d rows updated", n))
+	}
+	return nil
+}
+
+// LeadCount returns how many leads the org has.
+func (s *Store) LeadCount(ctx context.Context, org crm.OrgID) (int64, error) {
+	var n int64
+	err := s.r.QueryRowContext(ctx, s.d.q(`SELECT COUNT(*) FROM leads WHERE org_id = ?`), org).Scan(&n)
+	return n, internal("store.LeadCount", err)
+}
+
+// nextAutoIDs allocates n ProspectAutoId values for the org, increasing.
+// On SQLite the org's counter row is updated in the caller's transaction
+// (there is one writer anyway). On PostgreSQL each org has its own
+// sequence: nextval holds no lock until commit, so concurrent creates do
+// not queue behind one row lock; a rolled-back create leaves a gap, as
+// sequences do.
+func (s *Store) nextAutoIDs(ctx context.Context, tx *sql.Tx, org crm.OrgID, n int) ([]int64, error) {
+	ids := make([]int64, 0, n)
+	if s.d.name == "postgres" {
+		rows, err := tx.QueryContext(ctx, `SELECT nextval('`+leadSeqName(org)+`') FROM generate_series(1, $1)`, n)
+		if err != nil {
+			return nil, internal("store.nextAutoIDs", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return nil, internal("store.nextAutoIDs", err)
+			}
+			ids = append(ids, id)
+		}
+		return ids, internal("store.nextAutoIDs", rows.Err())
+	}
+	var last int64
+	st, err := s.txStmt(ctx, tx, `UPDATE orgs SET lead_seq = lead_seq + ? WHERE id = ? RETURNING lead_seq`)
+	if err != nil {
+		return nil, internal("store.nextAutoIDs", err)
+	}
+	if err := st.QueryRowContext(ctx, n, org).Scan(&last); err != nil {
+		return nil, internal("store.nextAutoIDs", err)
+	}
+	for i := int64(n) - 1; i >= 0; i-- {
+		ids = append(ids, last-i)
+	}
+	return ids, nil
+}
+
+// leadSeqName is the PostgreSQL sequence of an org's ProspectAutoId. The
+// org id is an integer, so the name is safe to splice.
+func leadSeqName(org crm.OrgID) string { return fmt.Sprintf("lead_auto_id_%d", org) }

@@ -1,0 +1,248 @@
+// Package store keeps LocalSquared's state in SQL: embedded SQLite by
+// default, PostgreSQL when a database URL is given. The same methods, and
+// the same tests, run on both.
+//
+// Each public method owns its transaction and returns crm error kinds:
+// KindNotFound for a missing record (never nil, nil), KindDuplicate for a
+// unique collision, KindInternal for anything unexpected.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/localsquared/localsquared/internal/crm"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+)
+
+// Options configure Open. Zero values mean the documented defaults.
+type Options struct {
+	// DataDir holds the SQLite database file (localsquared.db). Ignored
+	// when DatabaseURL is set. Created if missing.
+	DataDir string
+	// DatabaseURL, when it starts with postgres:// or postgresql://,
+	// selects PostgreSQL. Default: SQLite in DataDir.
+	DatabaseURL string
+	// Durability is "normal" (default: WAL with synchronous=NORMAL,
+	// survives a process crash) or "full" (synchronous=FULL, survives power
+	// loss). SQLite only; PostgreSQL always commits durably.
+	Durability string
+	// Clock supplies "now". Default crm.SystemClock.
+	Clock crm.Clock
+	// ReadConns bounds the read pool. Default 2×GOMAXPROCS, at least 4.
+	ReadConns int
+	// MaxConns bounds the PostgreSQL pool. Default 32.
+	MaxConns int
+}
+
+// Store is the database. It is safe for concurrent use.
+type Store struct {
+	d dialect
+	w *sql.DB // writes: one connection on SQLite
+	r *readDB // reads: a pool (with a statement cache on SQLite); wraps w on PostgreSQL
+	// wcache caches the writer's prepared statements (SQLite only).
+	wcache *stmtCache
+	// counters is a small PostgreSQL pool for rate-limit counters with
+	// synchronous_commit off: a counter lost in a crash costs nothing,
+	// and each call need not wait for a WAL flush. nil on SQLite.
+	counters *sql.DB
+	clock    crm.Clock
+	path     string // SQLite file, "" on PostgreSQL
+
+	schemaMu sync.Mutex
+	schemas  map[crm.OrgID]*crm.Schema
+}
+
+// Open opens (creating if needed) and migrates the database described by
+// opts. The caller must Close the store.
+func Open(ctx context.Context, opts Options) (*Store, error) {
+	s := &Store{clock: opts.Clock, schemas: map[crm.OrgID]*crm.Schema{}}
+	if s.clock == nil {
+		s.clock = crm.SystemClock{}
+	}
+	var err error
+	if isPostgresURL(opts.DatabaseURL) {
+		err = s.openPostgres(opts)
+	} else {
+		err = s.openSQLite(opts)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func isPostgresURL(u string) bool {
+	return strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://")
+}
+
+func (s *Store) openPostgres(opts Options) error {
+	db, err := sql.Open("pgx", opts.DatabaseURL)
+	if err != nil {
+		return fmt.Errorf("store.Open: %w", err)
+	}
+	n := opts.MaxConns
+	if n <= 0 {
+		n = 32
+	}
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	s.d, s.w, s.r = postgres, db, newReadDB(db, false)
+	u, err := url.Parse(opts.DatabaseURL)
+	if err != nil {
+		return fmt.Errorf("store.Open: %w", err)
+	}
+	q := u.Query()
+	q.Set("synchronous_commit", "off")
+	u.RawQuery = q.Encode()
+	if s.counters, err = sql.Open("pgx", u.String()); err != nil {
+		return fmt.Errorf("store.Open: %w", err)
+	}
+	s.counters.SetMaxOpenConns(8)
+	s.counters.SetMaxIdleConns(8)
+	return nil
+}
+
+func (s *Store) openSQLite(opts Options) error {
+	dir := opts.DataDir
+	if dir == "" {
+		dir = "localsquared-data"
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("store.Open: %w", err)
+	}
+	s.path = filepath.Join(dir, "localsquared.db")
+	sync := "NORMAL"
+	if opts.Durability == "full" {
+		sync = "FULL"
+	}
+	// busy_timeout first, so that the pragmas after it wait instead of
+	// failing while another connection holds a lock.
+	dsn := "file:" + s.path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
+		"&_pragma=synchronous(" + sync + ")&_pragma=foreign_keys(ON)&_txlock=immediate"
+	w, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return fmt.Errorf("store.Open: %w", err)
+	}
+	// One writer: SQLite serialises writers anyway, and queueing in Go is
+	// cheaper than spinning on SQLITE_BUSY.
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	r, err := sql.Open("sqlite", "file:"+s.path+"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return fmt.Errorf("store.Open: %w", err)
+	}
+	n := opts.ReadConns
+	if n <= 0 {
+		n = max(2*runtime.GOMAXPROCS(0), 4)
+	}
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	r.SetConnMaxLifetime(0)
+	s.d, s.w, s.r = sqlite, w, newReadDB(r, true)
+	s.wcache = &stmtCache{db: w}
+	return nil
+}
+
+// Close closes the database. Pending transactions are rolled back.
+func (s *Store) Close() error {
+	var err error
+	if s.r.DB != s.w {
+		err = s.r.Close()
+	}
+	if s.wcache != nil {
+		s.wcache.close()
+	}
+	if s.counters != nil {
+		err = errors.Join(err, s.counters.Close())
+	}
+	return errors.Join(err, s.w.Close())
+}
+
+// Dialect returns "sqlite" or "postgres".
+func (s *Store) Dialect() string { return s.d.name }
+
+// Path returns the SQLite database file, or "" on PostgreSQL.
+func (s *Store) Path() string { return s.path }
+
+// Ping reports whether the database answers and is migrated.
+func (s *Store) Ping(ctx context.Context) error {
+	var n int
+	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil {
+		return fmt.Errorf("store.Ping: %w", err)
+	}
+	if n < len(migrationNames(s.d)) {
+		return fmt.Errorf("store.Ping: %d of %d migrations applied", n, len(migrationNames(s.d)))
+	}
+	return nil
+}
+
+// now reads the clock once for a transaction, shifted by the org's offset.
+func (s *Store) now(offset time.Duration) time.Time {
+	return s.clock.Now().Add(offset).UTC()
+}
+
+// Now returns the org's current time: the store clock plus the org's
+// clock offset.
+func (s *Store) Now(org *crm.Org) time.Time { return s.now(org.ClockOffset) }
+
+// write runs fn in a write transaction and commits it, or rolls back when
+// fn returns an error. Errors from fn are returned as they are; driver
+// errors are wrapped as internal.
+func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return crm.Internal(fmt.Errorf("begin: %w", err))
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return crm.Internal(fmt.Errorf("commit: %w", err))
+	}
+	return nil
+}
+
+// ms converts a time to the integer milliseconds stored in every time column.
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+// fromMS is the inverse of ms.
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// internal wraps an unexpected database error with the operation name.
+func internal(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var ce *crm.Error
+	if errors.As(err, &ce) {
+		return err
+	}
+	return crm.Internal(fmt.Errorf("%s: %w", op, err))
+}

@@ -1,0 +1,317 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"sort"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/localsquared/localsquared/internal/crm"
+	"github.com/localsquared/localsquared/internal/store"
+	"github.com/localsquared/localsquared/internal/store/storetest"
+)
+
+func ptr(s string) *string { return &s }
+
+func attrs(kv ...string) []crm.Attribute {
+	var out []crm.Attribute
+	for i := 0; i < len(kv); i += 2 {
+		out = append(out, crm.Attribute{Name: kv[i], Value: ptr(kv[i+1])})
+	}
+	return out
+}
+
+// TestMigrationFoldersMatch: both dialects must have the same migration
+// files, so a schema change is never made for one database only.
+func TestMigrationFoldersMatch(t *testing.T) {
+	list := func(dir string) []string {
+		entries, err := fs.ReadDir(os.DirFS("migrations"), dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		sort.Strings(names)
+		return names
+	}
+	lite, pg := list("sqlite"), list("postgres")
+	if len(lite) == 0 {
+		t.Fatal("no migrations")
+	}
+	if diff := cmp.Diff(lite, pg); diff != "" {
+		t.Errorf("migration folders differ (-sqlite +postgres):\n%s", diff)
+	}
+}
+
+func principal(t *testing.T, s *store.Store, c *store.Credentials) *crm.Principal {
+	t.Helper()
+	p, err := s.Authenticate(context.Background(), c.AccessKey, c.SecretKey)
+	if err != nil {
+		t.Fatalf("Authenticate: %v", err)
+	}
+	return p
+}
+
+func TestBootstrapAndAuthenticate(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		c, err := s.Bootstrap(ctx)
+		if err != nil || c == nil {
+			t.Fatalf("Bootstrap = %v, %v", c, err)
+		}
+		if again, err := s.Bootstrap(ctx); err != nil || again != nil {
+			t.Fatalf("second Bootstrap = %v, %v; want nil, nil", again, err)
+		}
+		p := principal(t, s, c)
+		if p.Org.Name != "Sandbox" || p.User.Role != crm.RoleAdministrator || p.User.ID != c.UserID {
+			t.Errorf("principal = %+v", p)
+		}
+		if err := s.CheckAdminToken(ctx, c.AdminToken); err != nil {
+			t.Errorf("CheckAdminToken(valid) = %v", err)
+		}
+		if err := s.CheckAdminToken(ctx, c.AdminToken+"x"); !errors.Is(err, crm.ErrBadKeys) {
+			t.Errorf("CheckAdminToken(wrong) = %v", err)
+		}
+		for name, keys := range map[string][2]string{
+			"wrong secret":  {c.AccessKey, flipLast(c.SecretKey)},
+			"unknown key":   {"u$r00000000000000000000000000000000", c.SecretKey},
+			"empty secret":  {c.AccessKey, ""},
+			"empty access":  {"", c.SecretKey},
+			"secret as key": {c.SecretKey, c.AccessKey},
+		} {
+			if _, err := s.Authenticate(ctx, keys[0], keys[1]); !errors.Is(err, crm.ErrBadKeys) {
+				t.Errorf("%s: Authenticate = %v, want ErrBadKeys", name, err)
+			}
+		}
+		// Rotation kills the old secret; revocation kills the key.
+		k, err := s.RotateKey(ctx, c.OrgID, c.AccessKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Authenticate(ctx, c.AccessKey, c.SecretKey); !errors.Is(err, crm.ErrBadKeys) {
+			t.Errorf("old secret after rotation: %v", err)
+		}
+		if _, err := s.Authenticate(ctx, k.AccessKey, k.SecretKey); err != nil {
+			t.Errorf("new secret after rotation: %v", err)
+		}
+		if err := s.RevokeKey(ctx, c.OrgID, c.AccessKey); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Authenticate(ctx, k.AccessKey, k.SecretKey); !errors.Is(err, crm.ErrBadKeys) {
+			t.Errorf("revoked key: %v", err)
+		}
+		if err := s.RevokeKey(ctx, c.OrgID, c.AccessKey); crm.KindOf(err) != crm.KindNotFound {
+			t.Errorf("revoke twice: %v", err)
+		}
+		// Deactivation is immediate.
+		k2, err := s.CreateKey(ctx, c.OrgID, c.UserID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SetUserActive(ctx, c.OrgID, c.UserID, false); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Authenticate(ctx, k2.AccessKey, k2.SecretKey); !errors.Is(err, crm.ErrDeactivated) {
+			t.Errorf("deactivated user: %v", err)
+		}
+	})
+}
+
+func TestUsersAndOrgs(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		o, err := s.CreateOrg(ctx, "Acme")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CreateOrg(ctx, "Acme"); crm.KindOf(err) != crm.KindDuplicate {
+			t.Errorf("duplicate org: %v", err)
+		}
+		if _, err := s.CreateOrg(ctx, "  "); crm.KindOf(err) != crm.KindInvalid {
+			t.Errorf("blank org: %v", err)
+		}
+		u := &crm.User{OrgID: o.ID, FirstName: "Ann", Email: "Ann@Acme.test", Role: crm.RoleSalesUser}
+		if err := s.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		dup := &crm.User{OrgID: o.ID, Email: "ann@acme.TEST"}
+		if err := s.CreateUser(ctx, dup); crm.KindOf(err) != crm.KindDuplicate {
+			t.Errorf("duplicate email (case-insensitive): %v", err)
+		}
+		for _, bad := range []*crm.User{
+			{OrgID: o.ID, Email: "x@y.z", Role: "Boss"},
+			{OrgID: o.ID, Email: "not-an-email"},
+			{OrgID: 999999, Email: "x@y.z"},
+		} {
+			if err := s.CreateUser(ctx, bad); err == nil {
+				t.Errorf("CreateUser(%+v) succeeded", bad)
+			}
+		}
+		users, err := s.Users(ctx, o.ID)
+		if err != nil || len(users) != 1 || users[0].ID != u.ID {
+			t.Errorf("Users = %+v, %v", users, err)
+		}
+		// Another org cannot see this user.
+		o2, _ := s.CreateOrg(ctx, "Other")
+		if _, err := s.User(ctx, o2.ID, u.ID); crm.KindOf(err) != crm.KindNotFound {
+			t.Errorf("cross-org User: %v", err)
+		}
+		if _, err := s.CreateKey(ctx, o2.ID, u.ID); crm.KindOf(err) != crm.KindNotFound {
+			t.Errorf("cross-org CreateKey: %v", err)
+		}
+	})
+}
+
+func setup(t *testing.T, s *store.Store) *crm.Principal {
+	t.Helper()
+	c, err := s.Bootstrap(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return principal(t, s, c)
+}
+
+func TestLeadCreateUpdateGet(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		p := setup(t, s)
+		l, err := s.CreateLead(ctx, p, attrs("FirstName", "Ann", "EmailAddress", "ann@x.test", "Phone", "+91-9988776655"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.AutoID != 1 || !crm.ValidID(l.ID) || l.Values["OwnerId"] != p.User.ID || l.Values["ProspectStage"] != "Prospect" {
+			t.Errorf("created lead = %+v", l)
+		}
+		l2, err := s.CreateLead(ctx, p, attrs("LastName", "Bo"))
+		if err != nil || l2.AutoID != 2 {
+			t.Fatalf("second lead: %+v, %v", l2, err)
+		}
+		for name, a := range map[string][]crm.Attribute{
+			"same email other case": attrs("EmailAddress", "ANN@x.test"),
+			"same phone digits":     attrs("FirstName", "C", "Phone", "919988776655"),
+		} {
+			if _, err := s.CreateLead(ctx, p, a); crm.KindOf(err) != crm.KindDuplicate {
+				t.Errorf("%s: %v, want duplicate", name, err)
+			}
+		}
+		if _, err := s.CreateLead(ctx, p, attrs("Company", "Acme")); crm.KindOf(err) != crm.KindMandatory {
+			t.Errorf("no identity field: %v", err)
+		}
+		if _, err := s.CreateLead(ctx, p, attrs("FirstName", "X", "mx_Nope", "1")); crm.KindOf(err) != crm.KindUnknownAttribute {
+			t.Errorf("unknown attribute: %v", err)
+		}
+		if _, err := s.CreateLead(ctx, p, attrs("FirstName", "X", "OwnerId", crm.NewID())); crm.KindOf(err) != crm.KindInvalid {
+			t.Errorf("unknown owner: %v", err)
+		}
+		// Partial update keeps other fields; managed fields are ignored.
+		u, err := s.UpdateLead(ctx, p, l.ID, attrs("Company", "Acme", "ProspectAutoId", "77", "Score", "99"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.Values["FirstName"] != "Ann" || u.Values["Company"] != "Acme" || u.AutoID != 1 || u.Values["Score"] != "0" {
+			t.Errorf("updated lead = %+v", u)
+		}
+		if _, err := s.UpdateLead(ctx, p, l2.ID, attrs("EmailAddress", "ann@X.test")); crm.KindOf(err) != crm.KindDuplicate {
+			t.Errorf("update to a taken email: %v", err)
+		}
+		if _, err := s.UpdateLead(ctx, p, crm.NewID(), attrs("Company", "Z")); !errors.Is(err, crm.ErrLeadNotFound) {
+			t.Errorf("update unknown: %v", err)
+		}
+		if _, err := s.UpdateLead(ctx, p, "'; DROP TABLE leads; --", attrs("Company", "Z")); !errors.Is(err, crm.ErrLeadNotFound) {
+			t.Errorf("update junk id: %v", err)
+		}
+		got, err := s.Lead(ctx, p.Org.ID, l.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(u, got); diff != "" {
+			t.Errorf("Lead after update (-want +got):\n%s", diff)
+		}
+	})
+}
+
+// TestConcurrentDuplicateCreates: N goroutines create a lead with the same
+// email; the database's constraint lets exactly one through.
+func TestConcurrentDuplicateCreates(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		p := setup(t, s)
+		const n = 24
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, errs[i] = s.CreateLead(ctx, p, attrs("FirstName", fmt.Sprint(i), "EmailAddress", "race@x.test"))
+			}()
+		}
+		wg.Wait()
+		ok, dup := 0, 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				ok++
+			case crm.KindOf(err) == crm.KindDuplicate && crm.MessageOf(err) == "A Lead with same Email already exists.":
+				dup++
+			default:
+				t.Errorf("unexpected error: %v", err)
+			}
+		}
+		if ok != 1 || dup != n-1 {
+			t.Errorf("ok=%d dup=%d, want 1 and %d", ok, dup, n-1)
+		}
+	})
+}
+
+func TestLeadTenantIsolation(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		pa := setup(t, s)
+		o, _ := s.CreateOrg(ctx, "B")
+		u := &crm.User{OrgID: o.ID, Email: "b@b.test", Role: crm.RoleAdministrator}
+		if err := s.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		k, _ := s.CreateKey(ctx, o.ID, u.ID)
+		pb, err := s.Authenticate(ctx, k.AccessKey, k.SecretKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		la, err := s.CreateLead(ctx, pa, attrs("EmailAddress", "same@x.test"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The same email is free in another org, and numbering is per org.
+		lb, err := s.CreateLead(ctx, pb, attrs("EmailAddress", "same@x.test"))
+		if err != nil || lb.AutoID != 1 {
+			t.Fatalf("org B lead: %+v, %v", lb, err)
+		}
+		if _, err := s.Lead(ctx, pb.Org.ID, la.ID); !errors.Is(err, crm.ErrLeadNotFound) {
+			t.Errorf("org B reads org A's lead: %v", err)
+		}
+		if _, err := s.UpdateLead(ctx, pb, la.ID, attrs("Company", "X")); !errors.Is(err, crm.ErrLeadNotFound) {
+			t.Errorf("org B updates org A's lead: %v", err)
+		}
+		// An owner from another org is refused.
+		if _, err := s.CreateLead(ctx, pa, attrs("FirstName", "Y", "OwnerId", u.ID)); crm.KindOf(err) != crm.KindInvalid {
+			t.Errorf("owner from another org: %v", err)
+		}
+	})
+}
+
+// flipLast changes the last character, so the result always differs.
+func flipLast(s string) string {
+	last := "0"
+	if s[len(s)-1] == '0' {
+		last = "1"
+	}
+	return s[:len(s)-1] + last
+}

@@ -113,4 +113,11 @@ var (
 	ErrBadKeys      = &Error{Kind: KindUnauthorized, Msg: "Invalid access key or secret key"}
 	ErrDeactivated  = &Error{Kind: KindUnauthorized, Msg: "User is deactivated"}
 	ErrForbidden    = &Error{Kind: KindForbidden, Msg: "You do not have permission to perform this action"}
+	ErrNoIdentity   = &Error{Kind: KindMandatory, Msg: "Lead must have at least one of FirstName, LastName, EmailAddress or Phone"}
+	// ErrDeleteDisabled: LeadSquared support enables lead deletes per
+	// account; until then the API refuses them.
+	ErrDeleteDisabled = &Error{Kind: KindForbidden, Msg: "Lead delete is not enabled for this account. Please contact support to enable it."}
+	// ErrLeadNotFoundOrDenied is Lead/Bulk/UpdateV2's reason for a row
+	// whose lead does not exist.
+	ErrLeadNotFoundOrDenied = &Error{Kind: KindNotFound, Msg: "Lead does not exist in the system or You do not have permission to update the lead"}
 )

@@ -1,6 +1,9 @@
 package crm
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // Values every new lead starts with (our choice, following the values
 // LeadSquared shows on leads created through the API).
@@ -29,15 +32,8 @@ func PrepareCreate(s *Schema, attrs []Attribute, owner string) (map[string]strin
 	if vals["OwnerId"] == "" {
 		vals["OwnerId"] = owner
 	}
-	hasIdentity := false
-	for _, f := range IdentityFields {
-		if vals[f] != "" {
-			hasIdentity = true
-			break
-		}
-	}
-	if !hasIdentity {
-		return nil, Errorf(KindMandatory, "Lead must have at least one of FirstName, LastName, EmailAddress or Phone")
+	if !HasIdentity(vals) {
+		return nil, ErrNoIdentity
 	}
 	for _, f := range s.Fields {
 		if f.Mandatory && vals[f.SchemaName] == "" {
@@ -68,15 +64,8 @@ func PrepareUpdate(s *Schema, current map[string]string, attrs []Attribute) (map
 	if !changed {
 		return vals, false, nil
 	}
-	hasIdentity := false
-	for _, f := range IdentityFields {
-		if vals[f] != "" {
-			hasIdentity = true
-			break
-		}
-	}
-	if !hasIdentity {
-		return nil, false, Errorf(KindMandatory, "Lead must have at least one of FirstName, LastName, EmailAddress or Phone")
+	if !HasIdentity(vals) && vals["IsLead"] != "0" {
+		return nil, false, ErrNoIdentity
 	}
 	for _, a := range attrs {
 		if f := s.Field(a.Name); f != nil && f.Mandatory && vals[f.SchemaName] == "" {
@@ -110,4 +99,32 @@ func UnknownAttribute(name string) error {
 		name = name[:100] + "…"
 	}
 	return Errorf(KindUnknownAttribute, "Attribute '%s' does not exist", name)
+}
+
+// HasIdentity reports whether vals set one of the IdentityFields.
+func HasIdentity(vals map[string]string) bool {
+	for _, f := range IdentityFields {
+		if vals[f] != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// VisitorValues are the values of an anonymous web visitor: not a lead
+// yet (IsLead 0), no identity, owned by owner.
+func VisitorValues(owner string) map[string]string {
+	vals := make(map[string]string, len(createDefaults)+1)
+	for k, v := range createDefaults {
+		vals[k] = v
+	}
+	vals["IsLead"], vals["Origin"], vals["OwnerId"] = "0", "Web", owner
+	return vals
+}
+
+// AddScores adds two Score values (integers as strings; empty is 0).
+func AddScores(a, b string) string {
+	x, _ := strconv.ParseFloat(a, 64)
+	y, _ := strconv.ParseFloat(b, 64)
+	return strconv.FormatInt(int64(x+y), 10)
 }

@@ -360,7 +360,7 @@ func (a *API) postBulk(c *call, searchBy string, leadOf func(w *wireActivity) (s
 	for i, r := range res {
 		out[i].RowNumber = i + 1
 		if r.Err != nil {
-			typ, msg := errorTable[crm.KindOf(r.Err)].typ, crm.MessageOf(r.Err)
+			typ, msg := exceptionOf(r.Err)
 			out[i].ExceptionType, out[i].ExceptionMessage = &typ, &msg
 			continue
 		}

@@ -16,6 +16,7 @@ type dialect struct {
 	name      string
 	forUpdate string // row-lock suffix for SELECTs inside write transactions
 	jsonText  func(col, key string) string
+	collateC  string // makes a text comparison byte-ordered, matching the key indexes
 }
 
 var (
@@ -29,6 +30,7 @@ var (
 	postgres = dialect{
 		name:      "postgres",
 		forUpdate: " FOR UPDATE",
+		collateC:  ` COLLATE "C"`,
 		jsonText: func(col, key string) string {
 			return "(" + col + "::jsonb ->> '" + key + "')"
 		},

@@ -126,19 +126,10 @@ func (s *Store) CreateLead(ctx context.Context, p *crm.Principal, attrs []crm.At
 	if err != nil {
 		return nil, err
 	}
-	l := &crm.Lead{ID: crm.NewID(), Values: vals, CreatedBy: p.User.ID, ModifiedBy: p.User.ID}
+	var l *crm.Lead
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		now := fromMS(ms(s.now(p.Org.ClockOffset)))
-		l.CreatedOn, l.ModifiedOn, l.LastModifiedOn = now, now, now
-		if err := s.checkOwner(ctx, tx, p.Org.ID, vals["OwnerId"], p.User.ID); err != nil {
-			return err
-		}
-		ids, err := s.nextAutoIDs(ctx, tx, p.Org.ID, 1)
-		if err != nil {
-			return err
-		}
-		l.AutoID = ids[0]
-		return s.insertLead(ctx, tx, p.Org.ID, l)
+		l, err = s.createLeadTx(ctx, tx, p, vals, "", 0, s.txNow(&p.Org))
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -167,15 +158,19 @@ func truncate(s string, n int) string {
 	return s[:n] + "…"
 }
 
-func leadKeys(vals map[string]string) (email, phone, mobile, owner any) {
+// leadKeys are the columns derived from a lead's values on every write,
+// in the order insertLead and saveLead write them: email, phone, mobile,
+// owner, first name, last name, company.
+func leadKeys(vals map[string]string) []any {
 	nullable := func(s string) any {
 		if s == "" {
 			return nil
 		}
 		return s
 	}
-	return nullable(crm.EmailKey(vals["EmailAddress"])), nullable(crm.PhoneKey(vals["Phone"])),
-		nullable(crm.PhoneKey(vals["Mobile"])), nullable(strings.ToLower(vals["OwnerId"]))
+	lower := func(name string) any { return nullable(strings.ToLower(strings.TrimSpace(vals[name]))) }
+	return []any{nullable(crm.EmailKey(vals["EmailAddress"])), nullable(crm.PhoneKey(vals["Phone"])),
+		nullable(crm.PhoneKey(vals["Mobile"])), lower("OwnerId"), lower("FirstName"), lower("LastName"), lower("Company")}
 }
 
 func (s *Store) insertLead(ctx context.Context, tx *sql.Tx, org crm.OrgID, l *crm.Lead) error {
@@ -183,16 +178,15 @@ func (s *Store) insertLead(ctx context.Context, tx *sql.Tx, org crm.OrgID, l *cr
 	if err != nil {
 		return internal("store.insertLead", err)
 	}
-	email, phone, mobile, owner := leadKeys(l.Values)
 	st, err := s.txStmt(ctx, tx, `INSERT INTO leads (id, org_id, auto_id, email_key, phone_key, mobile_key, owner_id,
-		created_by, modified_by, created_on, modified_on, last_modified_on, fields)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		first_name_key, last_name_key, company_key, created_by, modified_by, created_on, modified_on, last_modified_on, fields)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return internal("store.insertLead", err)
 	}
-	_, err = st.ExecContext(ctx,
-		l.ID, org, l.AutoID, email, phone, mobile, owner, l.CreatedBy, l.ModifiedBy,
-		ms(l.CreatedOn), ms(l.ModifiedOn), ms(l.LastModifiedOn), string(fields))
+	args := append([]any{l.ID, org, l.AutoID}, leadKeys(l.Values)...)
+	_, err = st.ExecContext(ctx, append(args, l.CreatedBy, l.ModifiedBy,
+		ms(l.CreatedOn), ms(l.ModifiedOn), ms(l.LastModifiedOn), string(fields))...)
 	return leadWriteError("store.insertLead", err)
 }
 
@@ -228,35 +222,18 @@ func (s *Store) UpdateLead(ctx context.Context, p *crm.Principal, id string, att
 	if err != nil {
 		return nil, err
 	}
-	var l crm.Lead
+	var l *crm.Lead
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		err := scanLead(tx.QueryRowContext(ctx, s.d.q(`SELECT `+leadColumns+` FROM leads WHERE org_id = ? AND id = ?`+s.d.forUpdate), p.Org.ID, id), &l)
-		if errors.Is(err, sql.ErrNoRows) {
-			return crm.ErrLeadNotFound
-		}
-		if err != nil {
-			return internal("store.UpdateLead", err)
-		}
-		vals, changed, err := crm.PrepareUpdate(sch, l.Values, attrs)
-		if err != nil || !changed {
+		if l, err = s.lockLead(ctx, tx, p.Org.ID, id); err != nil {
 			return err
 		}
-		if vals["OwnerId"] != l.Values["OwnerId"] {
-			if err := s.checkOwner(ctx, tx, p.Org.ID, vals["OwnerId"], p.User.ID); err != nil {
-				return err
-			}
-		}
-		now := fromMS(ms(s.now(p.Org.ClockOffset)))
-		if err := s.postTrail(ctx, tx, &p.Org, &p.User, &l, l.Values, vals, now); err != nil {
-			return err
-		}
-		l.Values, l.ModifiedBy, l.ModifiedOn, l.LastModifiedOn = vals, p.User.ID, now, now
-		return s.saveLead(ctx, tx, p.Org.ID, &l)
+		_, err = s.updateLeadTx(ctx, tx, p, sch, l, attrs, s.txNow(&p.Org))
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &l, nil
+	return l, nil
 }
 
 func (s *Store) saveLead(ctx context.Context, tx *sql.Tx, org crm.OrgID, l *crm.Lead) error {
@@ -264,10 +241,14 @@ func (s *Store) saveLead(ctx context.Context, tx *sql.Tx, org crm.OrgID, l *crm.
 	if err != nil {
 		return internal("store.saveLead", err)
 	}
-	email, phone, mobile, owner := leadKeys(l.Values)
-	res, err := tx.ExecContext(ctx, s.d.q(`UPDATE leads SET email_key = ?, phone_key = ?, mobile_key = ?, owner_id = ?,
-		modified_by = ?, modified_on = ?, last_modified_on = ?, fields = ? WHERE org_id = ? AND id = ?`),
-		email, phone, mobile, owner, l.ModifiedBy, ms(l.ModifiedOn), ms(l.LastModifiedOn), string(fields), org, l.ID)
+	st, err := s.txStmt(ctx, tx, `UPDATE leads SET email_key = ?, phone_key = ?, mobile_key = ?, owner_id = ?,
+		first_name_key = ?, last_name_key = ?, company_key = ?,
+		modified_by = ?, modified_on = ?, last_modified_on = ?, fields = ? WHERE org_id = ? AND id = ?`)
+	if err != nil {
+		return internal("store.saveLead", err)
+	}
+	res, err := st.ExecContext(ctx, append(leadKeys(l.Values),
+		l.ModifiedBy, ms(l.ModifiedOn), ms(l.LastModifiedOn), string(fields), org, l.ID)...)
 	if err != nil {
 		return leadWriteError("store.saveLead", err)
 	}

@@ -1,0 +1,413 @@
+package store
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/localsquared/localsquared/internal/crm"
+	"github.com/localsquared/localsquared/lsq"
+)
+
+// How a field's stored value compares in SQL.
+type colKind uint8
+
+const (
+	kindText   colKind = iota // a value in the fields JSON, compared case-insensitively
+	kindExact                 // a value in the fields JSON compared as stored (dates, flags, options)
+	kindNumber                // a number in the fields JSON
+	kindKey                   // a lower-cased key column (email_key, first_name_key, …)
+	kindPhone                 // a digits-only key column
+	kindID                    // a lower-cased id column
+	kindInt                   // an integer column (auto_id)
+	kindMS                    // a millisecond time column
+)
+
+// column is the SQL for one lead field: an expression with its own
+// arguments (a JSON path is an argument, never spliced), and how it
+// compares. Field names come from the org's schema, not the request.
+type column struct {
+	expr string
+	args []any
+	kind colKind
+}
+
+// indexedFields are fields copied into indexed columns on every write.
+var indexedFields = map[string]column{
+	"ProspectID":         {expr: "id", kind: kindID},
+	"ProspectAutoId":     {expr: "auto_id", kind: kindInt},
+	"EmailAddress":       {expr: "email_key", kind: kindKey},
+	"FirstName":          {expr: "first_name_key", kind: kindKey},
+	"LastName":           {expr: "last_name_key", kind: kindKey},
+	"Company":            {expr: "company_key", kind: kindKey},
+	"OwnerId":            {expr: "owner_id", kind: kindID},
+	"Phone":              {expr: "phone_key", kind: kindPhone},
+	"Mobile":             {expr: "mobile_key", kind: kindPhone},
+	"CreatedBy":          {expr: "created_by", kind: kindID},
+	"ModifiedBy":         {expr: "modified_by", kind: kindID},
+	"CreatedOn":          {expr: "created_on", kind: kindMS},
+	"ModifiedOn":         {expr: "modified_on", kind: kindMS},
+	"LeadLastModifiedOn": {expr: "last_modified_on", kind: kindMS},
+}
+
+// notNull are the columns that never hold NULL, which sort without a
+// NULLS clause (so an index can give the order).
+var notNull = map[string]bool{"id": true, "auto_id": true, "created_by": true, "modified_by": true,
+	"created_on": true, "modified_on": true, "last_modified_on": true}
+
+func (s *Store) column(f *crm.Field) column {
+	if c, ok := indexedFields[f.SchemaName]; ok {
+		if c.kind == kindKey {
+			c.expr += s.d.collateC
+		}
+		return c
+	}
+	c := column{kind: kindText}
+	switch f.DataType {
+	case crm.TypeNumber:
+		c.kind = kindNumber
+	case crm.TypeDate, crm.TypeDateTime, crm.TypeBoolean, crm.TypeSelect, crm.TypeTime:
+		c.kind = kindExact
+	}
+	if s.d.name == "postgres" {
+		c.expr, c.args = "(fields::jsonb ->> ?)", []any{f.SchemaName}
+		if c.kind == kindNumber {
+			c.expr = "((fields::jsonb ->> ?)::float8)"
+		}
+	} else {
+		c.expr, c.args = "json_extract(fields, ?)", []any{`$."` + f.SchemaName + `"`}
+		if c.kind == kindNumber {
+			c.expr = "CAST(json_extract(fields, ?) AS REAL)"
+		}
+	}
+	if c.kind == kindText {
+		c.expr = "lower(" + c.expr + ")"
+	}
+	return c
+}
+
+// compareValue turns a normalised value into what the column holds.
+// Errors: KindInvalid for a value the column cannot hold.
+func (c column) compareValue(f *crm.Field, v string) (any, error) {
+	switch c.kind {
+	case kindKey, kindText:
+		return strings.ToLower(strings.TrimSpace(v)), nil
+	case kindPhone:
+		return crm.PhoneKey(v), nil
+	case kindID:
+		return strings.ToLower(strings.TrimSpace(v)), nil
+	case kindInt:
+		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err != nil {
+			return nil, crm.Invalidf("LookupValue (%s expects a whole number)", f.SchemaName)
+		}
+		return n, nil
+	case kindNumber:
+		n, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil {
+			return nil, crm.Invalidf("LookupValue (%s expects a number)", f.SchemaName)
+		}
+		return n, nil
+	case kindMS:
+		t, err := lsq.ParseDateTime(v)
+		if err != nil {
+			if t2, err2 := time.Parse("2006-01-02 15:04:05.000", v); err2 == nil {
+				return ms(t2), nil
+			}
+			return nil, crm.Invalidf("LookupValue (expected yyyy-MM-dd HH:mm:ss)")
+		}
+		return ms(t), nil
+	}
+	return v, nil
+}
+
+// prefixUpper is the exclusive upper bound of every string starting with
+// p in byte order.
+func prefixUpper(p string) string { return p + "\U0010FFFF" }
+
+// likePrefix reports whether pattern is 'literal%' with no other wildcard,
+// returning the literal.
+func likePrefix(pattern string) (string, bool) {
+	if !strings.HasSuffix(pattern, "%") {
+		return "", false
+	}
+	lit := pattern[:len(pattern)-1]
+	if lit == "" || strings.ContainsAny(lit, "%_[") {
+		return "", false
+	}
+	return lit, true
+}
+
+// where appends the SQL of one condition to b and its arguments to args.
+func (s *Store) where(b *strings.Builder, args []any, cond *crm.Condition) ([]any, error) {
+	c := s.column(cond.Field)
+	switch cond.Op {
+	case crm.OpLike:
+		if c.kind == kindInt || c.kind == kindMS || c.kind == kindNumber {
+			return nil, crm.Invalidf("SqlOperator (LIKE needs a text field, %s is not one)", cond.Field.SchemaName)
+		}
+		pattern := strings.ToLower(cond.Values[0])
+		if c.kind == kindPhone {
+			pattern = likeDigits(pattern)
+		}
+		if !strings.Contains(pattern, "%") {
+			pattern = "%" + pattern + "%"
+		}
+		if lit, ok := likePrefix(pattern); ok && c.kind != kindText && c.kind != kindExact {
+			b.WriteString(c.expr + " >= ? AND " + c.expr + " < ?")
+			args = append(args, c.args...)
+			args = append(args, lit)
+			args = append(args, c.args...)
+			return append(args, prefixUpper(lit)), nil
+		}
+		if s.d.name == "postgres" {
+			b.WriteString(c.expr + " ILIKE ?")
+		} else {
+			b.WriteString(c.expr + " LIKE ?")
+		}
+		args = append(args, c.args...)
+		return append(args, pattern), nil
+	case crm.OpIn:
+		b.WriteString(c.expr + " IN (")
+		args = append(args, c.args...)
+		for i, v := range cond.Values {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteByte('?')
+			cv, err := c.compareValue(cond.Field, v)
+			if err != nil {
+				return nil, err
+			}
+			args = append(args, cv)
+		}
+		b.WriteByte(')')
+		return args, nil
+	}
+	cv, err := c.compareValue(cond.Field, cond.Values[0])
+	if err != nil {
+		return nil, err
+	}
+	if c.kind == kindMS && cond.Op == crm.OpEq {
+		// A second written without milliseconds matches the whole second.
+		from := cv.(int64)
+		b.WriteString(c.expr + " >= ? AND " + c.expr + " <= ?")
+		return append(args, from, from+999), nil
+	}
+	b.WriteString(c.expr + " " + cond.Op + " ?")
+	args = append(args, c.args...)
+	return append(args, cv), nil
+}
+
+// likeDigits keeps the digits and wildcards of a phone LIKE pattern.
+func likeDigits(p string) string {
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		if c := p[i]; c >= '0' && c <= '9' || c == '%' || c == '_' {
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// orderBy appends the ORDER BY clause: the sort field, then the id in the
+// same direction, so equal values never reorder between pages.
+func (s *Store) orderBy(b *strings.Builder, args []any, srt crm.Sort, def string) []any {
+	dir := " ASC"
+	if srt.Desc {
+		dir = " DESC"
+	}
+	b.WriteString(" ORDER BY ")
+	if srt.Field == nil {
+		b.WriteString(def + dir + ", id" + dir)
+		return args
+	}
+	c := s.column(srt.Field)
+	b.WriteString(c.expr + dir)
+	if !notNull[c.expr] {
+		if srt.Desc {
+			b.WriteString(" NULLS FIRST")
+		} else {
+			b.WriteString(" NULLS LAST")
+		}
+	}
+	b.WriteString(", id" + dir)
+	return append(args, c.args...)
+}
+
+// filter builds the WHERE clause shared by SearchLeads and CountLeads.
+func (s *Store) filter(org crm.OrgID, q *crm.LeadQuery) (string, []any, error) {
+	var b strings.Builder
+	args := []any{org}
+	b.WriteString(" FROM leads WHERE org_id = ?")
+	if !q.From.IsZero() || !q.To.IsZero() {
+		b.WriteString(" AND last_modified_on >= ? AND last_modified_on <= ?")
+		args = append(args, ms(q.From), ms(q.To)+999)
+	}
+	if q.Cond != nil {
+		b.WriteString(" AND ")
+		var err error
+		if args, err = s.where(&b, args, q.Cond); err != nil {
+			return "", nil, err
+		}
+	}
+	return b.String(), args, nil
+}
+
+// SearchLeads returns one page of the org's leads matching q, in q's
+// order (default: defSort, e.g. "auto_id", in q.Sort's direction).
+// Errors: KindInvalid for a value the searched field cannot hold.
+func (s *Store) SearchLeads(ctx context.Context, org crm.OrgID, q *crm.LeadQuery, defSort string) ([]*crm.Lead, error) {
+	from, args, err := s.filter(org, q)
+	if err != nil {
+		return nil, err
+	}
+	var b strings.Builder
+	b.WriteString("SELECT " + leadColumns + from)
+	args = s.orderBy(&b, args, q.Sort, defSort)
+	b.WriteString(" LIMIT ? OFFSET ?")
+	args = append(args, q.Page.Size, q.Page.Offset())
+	return s.queryLeads(ctx, "store.SearchLeads", b.String(), args...)
+}
+
+// CountLeads returns how many of the org's leads match q.
+func (s *Store) CountLeads(ctx context.Context, org crm.OrgID, q *crm.LeadQuery) (int64, error) {
+	from, args, err := s.filter(org, q)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	err = s.r.QueryRowContext(ctx, s.d.q("SELECT COUNT(*)"+from), args...).Scan(&n)
+	return n, internal("store.CountLeads", err)
+}
+
+func (s *Store) queryLeads(ctx context.Context, op, q string, args ...any) ([]*crm.Lead, error) {
+	rows, err := s.r.QueryContext(ctx, s.d.q(q), args...)
+	if err != nil {
+		return nil, internal(op, err)
+	}
+	defer rows.Close()
+	var out []*crm.Lead
+	for rows.Next() {
+		l := &crm.Lead{}
+		if err := scanLead(rows, l); err != nil {
+			return nil, internal(op, err)
+		}
+		out = append(out, l)
+	}
+	return out, internal(op, rows.Err())
+}
+
+// LeadsByEmail returns the org's lead with this email address (compared
+// case-insensitively), as a list of zero or one.
+func (s *Store) LeadsByEmail(ctx context.Context, org crm.OrgID, email string) ([]*crm.Lead, error) {
+	key := crm.EmailKey(email)
+	if key == "" {
+		return nil, nil
+	}
+	return s.queryLeads(ctx, "store.LeadsByEmail", `SELECT `+leadColumns+` FROM leads WHERE org_id = ? AND email_key = ?`, org, key)
+}
+
+// LeadsByPhone returns the org's lead whose Phone or Mobile has the digits
+// of phone; when two leads match (one by Phone, one by Mobile), the one
+// changed most recently. A list of zero or one.
+func (s *Store) LeadsByPhone(ctx context.Context, org crm.OrgID, phone string) ([]*crm.Lead, error) {
+	key := crm.PhoneKey(phone)
+	if key == "" {
+		return nil, nil
+	}
+	return s.queryLeads(ctx, "store.LeadsByPhone", `SELECT `+leadColumns+` FROM leads WHERE org_id = ? AND id IN (
+		SELECT id FROM leads WHERE org_id = ? AND phone_key = ?
+		UNION SELECT id FROM leads WHERE org_id = ? AND mobile_key = ?)
+		ORDER BY last_modified_on DESC, id DESC LIMIT 1`, org, org, key, org, key)
+}
+
+// QuickSearch returns up to crm.MaxQuickSearch leads of which a quick
+// search field starts with key (case-insensitive; phones by digits), most
+// recently changed first.
+func (s *Store) QuickSearch(ctx context.Context, org crm.OrgID, sch *crm.Schema, key string) ([]*crm.Lead, error) {
+	key = strings.ToLower(strings.TrimSpace(key))
+	if key == "" {
+		return nil, nil
+	}
+	var b strings.Builder
+	args := []any{org}
+	b.WriteString(`SELECT ` + leadColumns + ` FROM leads WHERE org_id = ? AND id IN (`)
+	n := 0
+	add := func(expr string, exprArgs []any, lo, hi string) {
+		if n > 0 {
+			b.WriteString(" UNION ")
+		}
+		n++
+		b.WriteString("SELECT id FROM leads WHERE org_id = ? AND " + expr + " >= ? AND " + expr + " < ?")
+		args = append(args, org)
+		args = append(args, exprArgs...)
+		args = append(args, lo)
+		args = append(args, exprArgs...)
+		args = append(args, hi)
+	}
+	for _, name := range []string{"FirstName", "LastName", "EmailAddress", "Company"} {
+		c := s.column(sch.Field(name))
+		add(c.expr, nil, key, prefixUpper(key))
+	}
+	if digits := crm.PhoneKey(key); digits != "" {
+		add("phone_key", nil, digits, prefixUpper(digits))
+		add("mobile_key", nil, digits, prefixUpper(digits))
+	}
+	for _, f := range sch.Fields {
+		if f.ShowInQuickSearch && !f.System {
+			c := s.column(f)
+			if c.kind == kindText {
+				add(c.expr, c.args, key, prefixUpper(key))
+			}
+		}
+	}
+	b.WriteString(`) ORDER BY last_modified_on DESC, id DESC LIMIT ?`)
+	args = append(args, crm.MaxQuickSearch)
+	return s.queryLeads(ctx, "store.QuickSearch", b.String(), args...)
+}
+
+// LeadsByIDs returns the org's leads with these ids, in the order given,
+// each once; ids that match no lead are left out.
+func (s *Store) LeadsByIDs(ctx context.Context, org crm.OrgID, ids []string) ([]*crm.Lead, error) {
+	want := make([]string, 0, len(ids))
+	seen := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		if nid, ok := normID(id); ok && !seen[nid] {
+			seen[nid] = true
+			want = append(want, nid)
+		}
+	}
+	found := make(map[string]*crm.Lead, len(want))
+	const chunk = 512
+	for i := 0; i < len(want); i += chunk {
+		part := want[i:min(i+chunk, len(want))]
+		// Round the placeholder count up to a power of two (repeating the
+		// last id), so a handful of statement texts cover every size.
+		n := 1
+		for n < len(part) {
+			n *= 2
+		}
+		q := `SELECT ` + leadColumns + ` FROM leads WHERE org_id = ? AND id IN (?` + strings.Repeat(", ?", n-1) + `)`
+		args := make([]any, 0, n+1)
+		args = append(args, org)
+		for j := 0; j < n; j++ {
+			args = append(args, part[min(j, len(part)-1)])
+		}
+		ls, err := s.queryLeads(ctx, "store.LeadsByIDs", q, args...)
+		if err != nil {
+			return nil, err
+		}
+		for _, l := range ls {
+			found[l.ID] = l
+		}
+	}
+	out := make([]*crm.Lead, 0, len(found))
+	for _, id := range want {
+		if l := found[id]; l != nil {
+			out = append(out, l)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,671 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/localsquared/localsquared/internal/crm"
+)
+
+// createLeadTx inserts a new lead with vals (from crm.PrepareCreate) in
+// tx. id "" means a new UUID v7; autoID 0 means allocate one.
+func (s *Store) createLeadTx(ctx context.Context, tx *sql.Tx, p *crm.Principal, vals map[string]string, id string, autoID int64, now time.Time) (*crm.Lead, error) {
+	if err := s.checkOwner(ctx, tx, p.Org.ID, vals["OwnerId"], p.User.ID); err != nil {
+		return nil, err
+	}
+	if autoID == 0 {
+		ids, err := s.nextAutoIDs(ctx, tx, p.Org.ID, 1)
+		if err != nil {
+			return nil, err
+		}
+		autoID = ids[0]
+	}
+	if id == "" {
+		id = crm.NewID()
+	}
+	l := &crm.Lead{ID: id, AutoID: autoID, Values: vals, CreatedBy: p.User.ID, ModifiedBy: p.User.ID,
+		CreatedOn: now, ModifiedOn: now, LastModifiedOn: now}
+	return l, s.insertLead(ctx, tx, p.Org.ID, l)
+}
+
+// updateLeadTx applies attrs to l, which the caller read with lockLead in
+// tx, posts the owner/stage trail and saves it. It reports whether
+// anything changed; a write that changes nothing moves no dates.
+func (s *Store) updateLeadTx(ctx context.Context, tx *sql.Tx, p *crm.Principal, sch *crm.Schema, l *crm.Lead, attrs []crm.Attribute, now time.Time) (bool, error) {
+	vals, changed, err := crm.PrepareUpdate(sch, l.Values, attrs)
+	if err != nil || !changed {
+		return false, err
+	}
+	if vals["OwnerId"] != l.Values["OwnerId"] {
+		if err := s.checkOwner(ctx, tx, p.Org.ID, vals["OwnerId"], p.User.ID); err != nil {
+			return false, err
+		}
+	}
+	if err := s.postTrail(ctx, tx, &p.Org, &p.User, l, l.Values, vals, now); err != nil {
+		return false, err
+	}
+	l.Values, l.ModifiedBy, l.ModifiedOn, l.LastModifiedOn = vals, p.User.ID, now, now
+	return true, s.saveLead(ctx, tx, p.Org.ID, l)
+}
+
+// txNow is the org's time for a transaction, at millisecond precision.
+func (s *Store) txNow(org *crm.Org) time.Time { return fromMS(ms(s.now(org.ClockOffset))) }
+
+// savepoint runs fn inside a savepoint of tx: when fn fails, everything it
+// wrote is undone and the transaction goes on. Used by bulk calls, whose
+// rows succeed or fail one by one inside one transaction.
+func (s *Store) savepoint(ctx context.Context, tx *sql.Tx, fn func() error) error {
+	if _, err := tx.ExecContext(ctx, "SAVEPOINT lead_row"); err != nil {
+		return internal("store.savepoint", err)
+	}
+	if err := fn(); err != nil {
+		if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT lead_row"); rerr != nil {
+			return internal("store.savepoint", rerr)
+		}
+		if _, rerr := tx.ExecContext(ctx, "RELEASE SAVEPOINT lead_row"); rerr != nil {
+			return internal("store.savepoint", rerr)
+		}
+		return err
+	}
+	_, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT lead_row")
+	return internal("store.savepoint", err)
+}
+
+// retryDuplicate runs a find-or-create transaction, and once more when it
+// fails with a duplicate: on PostgreSQL two concurrent upserts of one new
+// email both find nothing and both insert; the loser's retry then finds
+// the winner's lead and updates it.
+func retryDuplicate(fn func() error) error {
+	err := fn()
+	if crm.KindOf(err) == crm.KindDuplicate {
+		err = fn()
+	}
+	return err
+}
+
+// attrValue returns the trimmed value of the attribute name in attrs.
+func attrValue(attrs []crm.Attribute, name string) string {
+	v := ""
+	for _, a := range attrs {
+		if a.Name == name && a.Value != nil {
+			v = strings.TrimSpace(*a.Value)
+		}
+	}
+	return v
+}
+
+// searchKey maps LeadSquared's SearchBy spellings to the schema name
+// findLeadBy takes ("ProspectId" finds by ProspectID).
+func searchKey(searchBy string) string {
+	if strings.EqualFold(searchBy, "ProspectId") {
+		return "ProspectID"
+	}
+	return searchBy
+}
+
+// upsertTx finds the org's lead whose searchBy field has the value attrs
+// give it and updates it, or creates one. A searchBy with no value among
+// attrs always creates.
+func (s *Store) upsertTx(ctx context.Context, tx *sql.Tx, p *crm.Principal, sch *crm.Schema, searchBy string, attrs []crm.Attribute, now time.Time) (*crm.Lead, bool, error) {
+	searchBy = searchKey(searchBy)
+	if key := attrValue(attrs, searchBy); key != "" || searchBy == "ProspectID" {
+		id, err := s.findLeadBy(ctx, tx, sch, p.Org.ID, searchBy, key)
+		switch {
+		case err == nil:
+			l, err := s.lockLead(ctx, tx, p.Org.ID, id)
+			if err != nil {
+				return nil, false, err
+			}
+			_, err = s.updateLeadTx(ctx, tx, p, sch, l, attrs, now)
+			return l, false, err
+		case crm.KindOf(err) != crm.KindNotFound:
+			return nil, false, err
+		}
+	}
+	vals, err := crm.PrepareCreate(sch, attrs, p.User.ID)
+	if err != nil {
+		return nil, false, err
+	}
+	l, err := s.createLeadTx(ctx, tx, p, vals, "", 0, now)
+	return l, true, err
+}
+
+// CreateOrUpdateLead updates the org's lead matched on searchBy (default
+// EmailAddress; Phone, Mobile, ProspectId or a unique custom field) with
+// attrs, or creates it, and reports whether it created. Concurrent calls
+// for one new value make exactly one lead. Errors: KindInvalid for a
+// searchBy that is not a unique field ("Invalid SearchBy value provided"),
+// and those of CreateLead and UpdateLead.
+func (s *Store) CreateOrUpdateLead(ctx context.Context, p *crm.Principal, searchBy string, attrs []crm.Attribute) (*crm.Lead, bool, error) {
+	sch, err := s.Schema(ctx, &p.Org)
+	if err != nil {
+		return nil, false, err
+	}
+	if searchBy == "" {
+		searchBy = "EmailAddress"
+	}
+	var l *crm.Lead
+	var created bool
+	err = retryDuplicate(func() error {
+		return s.write(ctx, func(tx *sql.Tx) error {
+			var err error
+			l, created, err = s.upsertTx(ctx, tx, p, sch, searchBy, attrs, s.txNow(&p.Org))
+			return err
+		})
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return l, created, nil
+}
+
+// Lead.Capture's LeadUpdateBehavior values.
+const (
+	CaptureUpdate              = ""
+	CaptureDoNotUpdate         = "DoNotUpdate"
+	CaptureOnlyEmptyFields     = "UpdateOnlyEmptyFields"
+	CaptureDoNotUpdateUniqueFs = "DoNotUpdateUniqueFields"
+)
+
+// sourceFields keep the value of the first capture: a repeat capture does
+// not overwrite a lead's source.
+var sourceFields = map[string]bool{"Source": true, "SourceMedium": true, "SourceCampaign": true,
+	"SourceContent": true, "SourceReferrer": true, "SourceReferrerURL": true, "Origin": true}
+
+// CaptureResult is what Lead.Capture did.
+type CaptureResult struct {
+	Lead       *crm.Lead
+	ActivityID string // the Lead Capture activity (RelatedId)
+	Created    bool
+}
+
+// CaptureLead is Lead.Capture: it matches a lead by LeadSquared's rules
+// (SearchBy first unless ProspectID, EmailAddress and Phone are all given;
+// else ProspectID, then EmailAddress, then Phone; a ProspectID whose lead
+// has another email creates a new lead; an unknown ProspectID that is a
+// GUID becomes the new lead's id, as a tracked visitor's id does), updates
+// it as behavior allows or creates it, and posts a Lead Capture activity
+// (23) on it, all in one transaction. Errors: those of CreateOrUpdateLead.
+func (s *Store) CaptureLead(ctx context.Context, p *crm.Principal, searchBy string, attrs []crm.Attribute, behavior string) (*CaptureResult, error) {
+	sch, err := s.Schema(ctx, &p.Org)
+	if err != nil {
+		return nil, err
+	}
+	if searchBy != "" {
+		if _, err := s.findLeadBy(ctx, s.r, sch, p.Org.ID, searchKey(searchBy), "\x00"); crm.KindOf(err) == crm.KindInvalid {
+			return nil, err
+		}
+	}
+	var res *CaptureResult
+	err = retryDuplicate(func() error {
+		return s.write(ctx, func(tx *sql.Tx) error {
+			var err error
+			res, err = s.captureTx(ctx, tx, p, sch, searchBy, attrs, behavior)
+			return err
+		})
+	})
+	return res, err
+}
+
+func (s *Store) captureTx(ctx context.Context, tx *sql.Tx, p *crm.Principal, sch *crm.Schema, searchBy string, attrs []crm.Attribute, behavior string) (*CaptureResult, error) {
+	now := s.txNow(&p.Org)
+	pid, email, phone := attrValue(attrs, "ProspectID"), attrValue(attrs, "EmailAddress"), attrValue(attrs, "Phone")
+	if pid == "" {
+		pid = attrValue(attrs, "ProspectId")
+	}
+	find := func(field, v string) (*crm.Lead, error) {
+		if v == "" {
+			return nil, nil
+		}
+		id, err := s.findLeadBy(ctx, tx, sch, p.Org.ID, field, v)
+		if crm.KindOf(err) == crm.KindNotFound {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		return s.lockLead(ctx, tx, p.Org.ID, id)
+	}
+	var match *crm.Lead
+	newID := ""
+	var err error
+	switch {
+	case searchBy != "" && !(pid != "" && email != "" && phone != ""):
+		match, err = find(searchKey(searchBy), attrValue(attrs, searchKey(searchBy)))
+	default:
+		if pid != "" {
+			if match, err = find("ProspectID", pid); err != nil {
+				return nil, err
+			}
+			if match != nil && email != "" && match.Values["EmailAddress"] != "" && crm.EmailKey(match.Values["EmailAddress"]) != crm.EmailKey(email) {
+				match = nil // the id's lead has another email: a new lead
+				break
+			}
+			if match == nil && crm.ValidID(pid) {
+				newID = strings.ToLower(pid)
+			}
+		}
+		if match == nil && err == nil {
+			match, err = find("EmailAddress", email)
+		}
+		if match == nil && err == nil {
+			match, err = find("Phone", phone)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	res := &CaptureResult{}
+	if match == nil {
+		vals, err := crm.PrepareCreate(sch, attrs, p.User.ID)
+		if err != nil {
+			return nil, err
+		}
+		if newID != "" {
+			taken, err := s.idTaken(ctx, tx, newID)
+			if err != nil {
+				return nil, err
+			}
+			if taken {
+				newID = "" // another org's lead has it: a fresh id
+			}
+		}
+		if res.Lead, err = s.createLeadTx(ctx, tx, p, vals, newID, 0, now); err != nil {
+			return nil, err
+		}
+		res.Created = true
+	} else {
+		res.Lead = match
+		if _, err := s.updateLeadTx(ctx, tx, p, sch, match, captureAttrs(sch, match, attrs, behavior), now); err != nil {
+			return nil, err
+		}
+	}
+	t, err := s.activityType(ctx, tx, p.Org.ID, crm.CodeLeadCapture)
+	if err != nil {
+		return nil, err
+	}
+	a := &crm.Activity{Owner: res.Lead.Values["OwnerId"], CreatedBy: p.User.ID, ModifiedBy: p.User.ID}
+	if err := s.insertActivity(ctx, tx, p.Org.ID, res.Lead, t, a, now); err != nil {
+		return nil, err
+	}
+	if a.Engagement != 0 {
+		if err := s.engagement(ctx, tx, p.Org.ID, res.Lead, now); err != nil {
+			return nil, err
+		}
+	}
+	res.ActivityID = a.ID
+	return res, s.touchLead(ctx, tx, p.Org.ID, res.Lead)
+}
+
+// captureAttrs is the part of attrs a capture may write to the matched
+// lead l under behavior; source fields already set are always kept.
+func captureAttrs(sch *crm.Schema, l *crm.Lead, attrs []crm.Attribute, behavior string) []crm.Attribute {
+	if behavior == CaptureDoNotUpdate {
+		return nil
+	}
+	out := make([]crm.Attribute, 0, len(attrs))
+	for _, a := range attrs {
+		cur := l.Values[a.Name]
+		switch {
+		case sourceFields[a.Name] && cur != "":
+		case behavior == CaptureOnlyEmptyFields && cur != "":
+		case behavior == CaptureDoNotUpdateUniqueFs && isUniqueField(sch, a.Name):
+		default:
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func isUniqueField(sch *crm.Schema, name string) bool {
+	for _, u := range crm.UniqueByDefault {
+		if u == name {
+			return true
+		}
+	}
+	f := sch.Field(name)
+	return f != nil && f.Unique
+}
+
+// ConvertLead is Lead.Convert: it makes the visitor (or lead) id a lead
+// (IsLead 1) with attrs applied. Errors: crm.ErrLeadNotFound, those of
+// UpdateLead (a lead needs an identity field).
+func (s *Store) ConvertLead(ctx context.Context, p *crm.Principal, id string, attrs []crm.Attribute) (*crm.Lead, error) {
+	sch, err := s.Schema(ctx, &p.Org)
+	if err != nil {
+		return nil, err
+	}
+	var l *crm.Lead
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		var err error
+		if l, err = s.lockLead(ctx, tx, p.Org.ID, id); err != nil {
+			return err
+		}
+		now := s.txNow(&p.Org)
+		visitor := l.Values["IsLead"] == "0"
+		if visitor {
+			l.Values["IsLead"] = "1"
+		}
+		changed, err := s.updateLeadTx(ctx, tx, p, sch, l, attrs, now)
+		if err != nil || changed || !visitor {
+			return err
+		}
+		if !crm.HasIdentity(l.Values) {
+			return crm.ErrNoIdentity
+		}
+		l.ModifiedBy, l.ModifiedOn, l.LastModifiedOn = p.User.ID, now, now
+		return s.saveLead(ctx, tx, p.Org.ID, l)
+	})
+	return l, err
+}
+
+// CreateVisitor records an anonymous web visitor of the org: a lead row
+// with IsLead 0 and no identity, as LeadSquared's tracking script makes.
+// Lead.Capture with its id, or Lead.Convert, turns it into a lead.
+func (s *Store) CreateVisitor(ctx context.Context, p *crm.Principal) (*crm.Lead, error) {
+	var l *crm.Lead
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		vals := crm.VisitorValues(p.User.ID)
+		var err error
+		l, err = s.createLeadTx(ctx, tx, p, vals, "", 0, s.txNow(&p.Org))
+		return err
+	})
+	return l, err
+}
+
+// DeleteLead is Lead/Delete/ById: it removes the org's lead with its
+// activities, tasks, notes and list memberships. Errors: KindForbidden
+// when the org has not enabled lead deletes, crm.ErrLeadNotFound.
+func (s *Store) DeleteLead(ctx context.Context, p *crm.Principal, id string) error {
+	if !p.Org.LeadDeleteEnabled {
+		return crm.ErrDeleteDisabled
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		l, err := s.lockLead(ctx, tx, p.Org.ID, id)
+		if err != nil {
+			return err
+		}
+		return s.deleteLeadTx(ctx, tx, p.Org.ID, l.ID)
+	})
+}
+
+// leadChildren are the statements that remove what belongs to a lead
+// before the lead row goes (notes and list memberships cascade).
+var leadChildren = []string{
+	`DELETE FROM activity_changes WHERE org_id = ? AND lead_id = ?`,
+	`DELETE FROM activities WHERE org_id = ? AND lead_id = ?`,
+	`DELETE FROM tasks WHERE org_id = ? AND related_id = ?`,
+}
+
+func (s *Store) deleteLeadTx(ctx context.Context, tx *sql.Tx, org crm.OrgID, id string) error {
+	for _, q := range leadChildren {
+		if _, err := tx.ExecContext(ctx, s.d.q(q), org, id); err != nil {
+			return internal("store.deleteLead", err)
+		}
+	}
+	_, err := tx.ExecContext(ctx, s.d.q(`DELETE FROM leads WHERE org_id = ? AND id = ?`), org, id)
+	return internal("store.deleteLead", err)
+}
+
+// leadMoves re-point what belongs to a merged child lead at its master.
+var leadMoves = []string{
+	`UPDATE activity_changes SET lead_id = ? WHERE org_id = ? AND lead_id = ?`,
+	`UPDATE activities SET lead_id = ? WHERE org_id = ? AND lead_id = ?`,
+	`UPDATE tasks SET related_id = ? WHERE org_id = ? AND related_id = ?`,
+}
+
+// MergeLeads is Lead.Merge: the child lead is absorbed into the master,
+// which keeps its own values and gains the child's activities (and their
+// score), tasks, notes and list memberships. A Lead Merge activity (3003)
+// is posted on the master; its id is the audit id that
+// MergedChildLeads takes. Errors: crm.ErrLeadNotFound for either id,
+// KindInvalid when they are the same lead.
+func (s *Store) MergeLeads(ctx context.Context, p *crm.Principal, masterID, childID string) (string, error) {
+	var auditID string
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		master, err := s.lockLead(ctx, tx, p.Org.ID, masterID)
+		if err != nil {
+			return err
+		}
+		child, err := s.lockLead(ctx, tx, p.Org.ID, childID)
+		if err != nil {
+			return err
+		}
+		if master.ID == child.ID {
+			return crm.Invalidf("childId (the same lead as masterId)")
+		}
+		now := s.txNow(&p.Org)
+		for _, q := range leadMoves {
+			if _, err := tx.ExecContext(ctx, s.d.q(q), master.ID, p.Org.ID, child.ID); err != nil {
+				return internal("store.MergeLeads", err)
+			}
+		}
+		if err := s.moveLeadExtras(ctx, tx, p.Org.ID, master.ID, child.ID); err != nil {
+			return err
+		}
+		master.Values["Score"] = crm.AddScores(master.Values["Score"], child.Values["Score"])
+		snapshot, err := json.Marshal(child)
+		if err != nil {
+			return internal("store.MergeLeads", err)
+		}
+		if err := s.deleteLeadTx(ctx, tx, p.Org.ID, child.ID); err != nil {
+			return err
+		}
+		t, err := s.activityType(ctx, tx, p.Org.ID, crm.CodeLeadMerge)
+		if err != nil {
+			return err
+		}
+		a := &crm.Activity{Owner: master.Values["OwnerId"], CreatedBy: p.User.ID, ModifiedBy: p.User.ID,
+			Data: []crm.KV{{Key: "MergedLeadId", Value: child.ID}, {Key: "MergedLeadName", Value: leadName(child)}}}
+		if err := s.insertActivity(ctx, tx, p.Org.ID, master, t, a, now); err != nil {
+			return err
+		}
+		if err := s.rollups(ctx, tx, p.Org.ID, master, typeCache{}); err != nil {
+			return err
+		}
+		if err := s.engagement(ctx, tx, p.Org.ID, master, now); err != nil {
+			return err
+		}
+		auditID = a.ID
+		if _, err := tx.ExecContext(ctx, s.d.q(`INSERT INTO lead_merges (audit_id, org_id, master_id, child_id, child, merged_on)
+			VALUES (?, ?, ?, ?, ?, ?)`), a.ID, p.Org.ID, master.ID, child.ID, string(snapshot), ms(now)); err != nil {
+			return internal("store.MergeLeads", err)
+		}
+		return s.touchLead(ctx, tx, p.Org.ID, master)
+	})
+	return auditID, err
+}
+
+func leadName(l *crm.Lead) string {
+	return strings.TrimSpace(l.Values["FirstName"] + " " + l.Values["LastName"])
+}
+
+// MergedChildLeads returns the leads absorbed by the merge with this
+// audit id, as they were: unique fields other than EmailAddress and Phone
+// read as null. An unknown audit id gives none.
+func (s *Store) MergedChildLeads(ctx context.Context, org crm.OrgID, sch *crm.Schema, auditID string) ([]*crm.Lead, error) {
+	id, ok := normID(auditID)
+	if !ok {
+		return nil, nil
+	}
+	rows, err := s.r.QueryContext(ctx, s.d.q(`SELECT child FROM lead_merges WHERE org_id = ? AND audit_id = ?`), org, id)
+	if err != nil {
+		return nil, internal("store.MergedChildLeads", err)
+	}
+	defer rows.Close()
+	var out []*crm.Lead
+	for rows.Next() {
+		var snap string
+		if err := rows.Scan(&snap); err != nil {
+			return nil, internal("store.MergedChildLeads", err)
+		}
+		l := &crm.Lead{}
+		if err := json.Unmarshal([]byte(snap), l); err != nil {
+			return nil, internal("store.MergedChildLeads", err)
+		}
+		for name := range l.Values {
+			if name != "EmailAddress" && name != "Phone" && isUniqueField(sch, name) {
+				delete(l.Values, name)
+			}
+		}
+		out = append(out, l)
+	}
+	return out, internal("store.MergedChildLeads", rows.Err())
+}
+
+// LeadRowResult is the outcome of one row of a bulk lead call.
+type LeadRowResult struct {
+	ID       string
+	Created  bool
+	Updated  bool
+	NotFound bool // UpdateV2: no lead matched the row
+	Err      error
+}
+
+// BulkLeadRow is one row of a bulk lead call: its attributes (already
+// type-checked) or the error that parsing them gave.
+type BulkLeadRow struct {
+	SearchBy string
+	Attrs    []crm.Attribute
+	Err      error
+}
+
+// bulk runs fn for every row without an error inside one transaction,
+// each row in its own savepoint: a row that fails is reported and writes
+// nothing, the others commit together. Only an internal error fails the
+// whole call.
+func (s *Store) bulk(ctx context.Context, p *crm.Principal, rows []BulkLeadRow, fn func(tx *sql.Tx, sch *crm.Schema, r *BulkLeadRow, out *LeadRowResult, now time.Time) error) ([]LeadRowResult, error) {
+	sch, err := s.Schema(ctx, &p.Org)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]LeadRowResult, len(rows))
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		now := s.txNow(&p.Org)
+		for i := range rows {
+			out[i] = LeadRowResult{Err: rows[i].Err}
+			if rows[i].Err != nil {
+				continue
+			}
+			err := s.savepoint(ctx, tx, func() error { return fn(tx, sch, &rows[i], &out[i], now) })
+			if err != nil {
+				if crm.KindOf(err) == crm.KindInternal {
+					return err
+				}
+				out[i] = LeadRowResult{Err: err, NotFound: out[i].NotFound}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// BulkCreateLeads is Lead/Bulk/Create: each row becomes a lead or reports
+// its error. Errors: internal only.
+func (s *Store) BulkCreateLeads(ctx context.Context, p *crm.Principal, rows []BulkLeadRow) ([]LeadRowResult, error) {
+	return s.bulk(ctx, p, rows, func(tx *sql.Tx, sch *crm.Schema, r *BulkLeadRow, out *LeadRowResult, now time.Time) error {
+		vals, err := crm.PrepareCreate(sch, r.Attrs, p.User.ID)
+		if err != nil {
+			return err
+		}
+		l, err := s.createLeadTx(ctx, tx, p, vals, "", 0, now)
+		if err != nil {
+			return err
+		}
+		out.ID, out.Created = l.ID, true
+		return nil
+	})
+}
+
+// BulkUpsertLeads is Lead/Bulk/CreateOrUpdate: each row is matched on its
+// SearchBy (default EmailAddress) and updated, or created.
+func (s *Store) BulkUpsertLeads(ctx context.Context, p *crm.Principal, rows []BulkLeadRow) ([]LeadRowResult, error) {
+	return s.bulk(ctx, p, rows, func(tx *sql.Tx, sch *crm.Schema, r *BulkLeadRow, out *LeadRowResult, now time.Time) error {
+		by := r.SearchBy
+		if by == "" {
+			by = "EmailAddress"
+		}
+		attempt := func() error {
+			l, created, err := s.upsertTx(ctx, tx, p, sch, by, r.Attrs, now)
+			if err != nil {
+				return err
+			}
+			out.ID, out.Created, out.Updated = l.ID, created, !created
+			return nil
+		}
+		// As retryDuplicate, inside the row's savepoint: a concurrent call
+		// that created the lead first is found on the second attempt.
+		err := s.savepoint(ctx, tx, attempt)
+		if crm.KindOf(err) == crm.KindDuplicate {
+			err = attempt()
+		}
+		return err
+	})
+}
+
+// BulkUpdateLeads is Lead/Bulk/UpdateV2 (and, with one attribute for
+// every row, Lead/Bulk/Update): each row's lead is found by its value of
+// searchBy (ProspectID by default) and updated with the row's other
+// attributes. A row whose lead does not exist is reported NotFound.
+func (s *Store) BulkUpdateLeads(ctx context.Context, p *crm.Principal, searchBy string, rows []BulkLeadRow) ([]LeadRowResult, error) {
+	searchBy = searchKey(searchBy)
+	if searchBy == "" {
+		searchBy = "ProspectID"
+	}
+	return s.bulk(ctx, p, rows, func(tx *sql.Tx, sch *crm.Schema, r *BulkLeadRow, out *LeadRowResult, now time.Time) error {
+		key := attrValue(r.Attrs, searchBy)
+		if searchBy == "ProspectID" && key == "" {
+			key = attrValue(r.Attrs, "ProspectId")
+		}
+		id, err := s.findLeadBy(ctx, tx, sch, p.Org.ID, searchBy, key)
+		if crm.KindOf(err) == crm.KindNotFound {
+			out.NotFound = true
+			return crm.ErrLeadNotFoundOrDenied
+		}
+		if err != nil {
+			return err
+		}
+		l, err := s.lockLead(ctx, tx, p.Org.ID, id)
+		if err != nil {
+			return err
+		}
+		attrs := make([]crm.Attribute, 0, len(r.Attrs))
+		for _, a := range r.Attrs {
+			if a.Name != searchBy && a.Name != "ProspectId" {
+				attrs = append(attrs, a)
+			}
+		}
+		if len(attrs) == 0 {
+			return crm.Errorf(crm.KindMandatory, "Fields cannot be empty")
+		}
+		if _, err := s.updateLeadTx(ctx, tx, p, sch, l, attrs, now); err != nil {
+			return err
+		}
+		out.ID, out.Updated = l.ID, true
+		return nil
+	})
+}
+
+// idTaken reports whether any org has a lead with this id (ids are
+// global keys).
+func (s *Store) idTaken(ctx context.Context, tx *sql.Tx, id string) (bool, error) {
+	var one int
+	err := tx.QueryRowContext(ctx, s.d.q(`SELECT 1 FROM leads WHERE id = ?`), id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, internal("store.idTaken", err)
+}
+
+// moveLeadExtras re-points a merged child's notes and list memberships at
+// the master (a membership the master already has is dropped).
+func (s *Store) moveLeadExtras(ctx context.Context, tx *sql.Tx, org crm.OrgID, master, child string) error {
+	return nil
+}

@@ -185,37 +185,57 @@ func (l *loader) leadBody(n int64) []byte {
 		`{"Attribute":"Company","Value":"Acme %d"}]`, n%1000, l.run, n, l.run%1000, n, n%50)
 }
 
-// seedLeads creates n leads (50 per bulk call when the server has bulk
-// create, else one by one) and remembers their ids and emails.
+// seedLeads creates n leads through Lead/Bulk/Create, 50 a call from 4
+// workers, and remembers their ids and emails.
 func (l *loader) seedLeads(n int) error {
 	ctx := context.Background()
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	errc := make(chan error, 8)
+	errc := make(chan error, 4)
 	next := atomic.Int64{}
-	for w := 0; w < 8; w++ {
+	for w := 0; w < 4; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for {
-				i := next.Add(1)
-				if i > int64(n) {
+				end := next.Add(50)
+				if end-50 >= int64(n) {
 					return
 				}
-				k := l.seq.Add(1)
-				b, err := l.call(ctx, "POST", "LeadManagement.svc/Lead.Create", "", l.leadBody(k))
+				count := min(50, int64(n)-(end-50))
+				keys := make([]int64, count)
+				body := []byte{'['}
+				for i := range keys {
+					keys[i] = l.seq.Add(1)
+					if i > 0 {
+						body = append(body, ',')
+					}
+					body = append(body, l.leadBody(keys[i])...)
+				}
+				body = append(body, ']')
+				b, err := l.call(ctx, "POST", "LeadManagement.svc/Lead/Bulk/Create", "", body)
 				if err != nil {
 					errc <- err
 					return
 				}
-				var out struct{ Message struct{ Id string } }
-				if err := json.Unmarshal(b, &out); err != nil || out.Message.Id == "" {
-					errc <- fmt.Errorf("create: unexpected body %.200s", b)
+				var rows []struct {
+					LeadId           *string
+					ExceptionMessage string
+				}
+				if err := json.Unmarshal(b, &rows); err != nil || len(rows) != len(keys) {
+					errc <- fmt.Errorf("bulk create: unexpected body %.200s", b)
 					return
 				}
 				mu.Lock()
-				l.ids = append(l.ids, out.Message.Id)
-				l.emails = append(l.emails, fmt.Sprintf("lsqload-%d-%d@example.com", l.run, k))
+				for i, r := range rows {
+					if r.LeadId == nil {
+						mu.Unlock()
+						errc <- fmt.Errorf("bulk create row %d: %s", i+1, r.ExceptionMessage)
+						return
+					}
+					l.ids = append(l.ids, *r.LeadId)
+					l.emails = append(l.emails, fmt.Sprintf("lsqload-%d-%d@example.com", l.run, keys[i]))
+				}
 				mu.Unlock()
 			}
 		}()

@@ -111,17 +111,6 @@ func HasIdentity(vals map[string]string) bool {
 	return false
 }
 
-// VisitorValues are the values of an anonymous web visitor: not a lead
-// yet (IsLead 0), no identity, owned by owner.
-func VisitorValues(owner string) map[string]string {
-	vals := make(map[string]string, len(createDefaults)+1)
-	for k, v := range createDefaults {
-		vals[k] = v
-	}
-	vals["IsLead"], vals["Origin"], vals["OwnerId"] = "0", "Web", owner
-	return vals
-}
-
 // AddScores adds two Score values (integers as strings; empty is 0).
 func AddScores(a, b string) string {
 	x, _ := strconv.ParseFloat(a, 64)

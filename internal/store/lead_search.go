@@ -213,7 +213,7 @@ func likeDigits(p string) string {
 
 // orderBy appends the ORDER BY clause: the sort field, then the id in the
 // same direction, so equal values never reorder between pages.
-func (s *Store) orderBy(b *strings.Builder, args []any, srt crm.Sort, def string) []any {
+func (s *Store) orderBy(b *strings.Builder, args []any, srt crm.Sort, def string, nonNull bool) []any {
 	dir := " ASC"
 	if srt.Desc {
 		dir = " DESC"
@@ -225,7 +225,9 @@ func (s *Store) orderBy(b *strings.Builder, args []any, srt crm.Sort, def string
 	}
 	c := s.column(srt.Field)
 	b.WriteString(c.expr + dir)
-	if !notNull[c.expr] {
+	// A column never NULL, or one the condition compares (which excludes
+	// NULLs), needs no NULLS clause, so its index can give the order.
+	if !notNull[c.expr] && !nonNull {
 		if srt.Desc {
 			b.WriteString(" NULLS FIRST")
 		} else {
@@ -265,7 +267,7 @@ func (s *Store) SearchLeads(ctx context.Context, org crm.OrgID, q *crm.LeadQuery
 	}
 	var b strings.Builder
 	b.WriteString("SELECT " + leadColumns + from)
-	args = s.orderBy(&b, args, q.Sort, defSort)
+	args = s.orderBy(&b, args, q.Sort, defSort, q.Cond != nil && q.Cond.Field == q.Sort.Field && q.Cond.Op != crm.OpNe)
 	b.WriteString(" LIMIT ? OFFSET ?")
 	args = append(args, q.Page.Size, q.Page.Offset())
 	return s.queryLeads(ctx, "store.SearchLeads", b.String(), args...)

@@ -363,20 +363,6 @@ func (s *Store) ConvertLead(ctx context.Context, p *crm.Principal, id string, at
 	return l, err
 }
 
-// CreateVisitor records an anonymous web visitor of the org: a lead row
-// with IsLead 0 and no identity, as LeadSquared's tracking script makes.
-// Lead.Capture with its id, or Lead.Convert, turns it into a lead.
-func (s *Store) CreateVisitor(ctx context.Context, p *crm.Principal) (*crm.Lead, error) {
-	var l *crm.Lead
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		vals := crm.VisitorValues(p.User.ID)
-		var err error
-		l, err = s.createLeadTx(ctx, tx, p, vals, "", 0, s.txNow(&p.Org))
-		return err
-	})
-	return l, err
-}
-
 // DeleteLead is Lead/Delete/ById: it removes the org's lead with its
 // activities, tasks, notes and list memberships. Errors: KindForbidden
 // when the org has not enabled lead deletes, crm.ErrLeadNotFound.

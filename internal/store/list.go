@@ -332,8 +332,9 @@ type LeadOrder struct {
 
 // leadSortExpr is the SQL sort expression of a lead field over the leads
 // table aliased l. The field must be in the org's schema; values compare
-// as text (absent as ""), except the identity and audit fields, which are
-// columns. Errors: KindInvalid naming an unknown field.
+// as text, ASCII letters case-insensitively, absent as "" (so Number
+// fields sort as text too), except ProspectAutoId and the dates, which
+// compare as numbers. Errors: KindInvalid naming an unknown field.
 func (s *Store) leadSortExpr(sch *crm.Schema, name string) (string, error) {
 	switch name {
 	case "ProspectID":
@@ -355,8 +356,10 @@ func (s *Store) leadSortExpr(sch *crm.Schema, name string) (string, error) {
 		return "", crm.Invalidf("Sorting.ColumnName ('%s' is not a lead field)", sanitizeName(name))
 	}
 	// name is a schema name made only of letters, digits and _, so it is
-	// safe inside the JSON path literal.
-	return "COALESCE(" + s.d.jsonText("l.fields", name) + ", '')" + s.collateC(), nil
+	// safe inside the JSON path literal. lower() folds ASCII letters only
+	// under SQLite and under PostgreSQL's "C" collation alike, so both
+	// databases order the same way.
+	return "lower(COALESCE(" + s.d.jsonText("l.fields", name) + ", '')" + s.collateC() + ")", nil
 }
 
 // plainName reports whether name is made only of ASCII letters, digits and

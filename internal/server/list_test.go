@@ -191,3 +191,50 @@ func TestListConcurrentAdd(t *testing.T) {
 		}
 	})
 }
+
+// TestListTenantIsolation: org B's keys can neither see, fill, empty,
+// count nor read org A's lists, nor put org A's leads into its own; org
+// B may reuse org A's list names.
+func TestListTenantIsolation(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		lead := e.createLead(`[{"Attribute":"FirstName","Value":"A"}]`)
+		r := e.v2("POST", "LeadSegmentation.svc/CreateEmptyList", `{"Name":"Shared Name"}`)
+		list := jsonPath(t, r.body, "Message.Id")
+		e.v2("POST", "LeadManagement.svc/AddLeadToStaticList?listId="+list+"&leadId="+lead, "")
+		before := string(e.v2("GET", "LeadManagement.svc/Lists.Get", "").body)
+
+		b := e.newOrgKeys(t, "B")
+		r = e.do("POST", "/v2/LeadManagement.svc/Lead.Create", b, `[{"Attribute":"FirstName","Value":"B"}]`)
+		bLead := jsonPath(t, r.body, "Message.Id")
+		r = e.do("POST", "/v2/LeadSegmentation.svc/CreateEmptyList", b, `{"Name":"shared name"}`)
+		if r.status != http.StatusOK {
+			t.Fatalf("org B cannot reuse org A's list name: %s", r.body)
+		}
+		bList := jsonPath(t, r.body, "Message.Id")
+		const noList = `"List does not exist"`
+		for _, c := range []struct{ method, path, body, want string }{
+			{"GET", "LeadManagement.svc/Lists.Get", "", `"ListName":"shared name","ListDescription":"","ListType":"static","MemberCount":0}]`},
+			{"POST", "LeadSegmentation.svc/AddLeadsToStaticList", `{"listId":"` + list + `","leadIds":["` + bLead + `"]}`, noList},
+			{"POST", "LeadSegmentation.svc/AddLeadsToStaticList", `{"listId":"` + bList + `","leadIds":["` + lead + `"]}`, "MXInvalidInputException"},
+			{"POST", "LeadManagement.svc/AddLeadToStaticList?listId=" + list + "&leadId=" + bLead, "", noList},
+			{"POST", "LeadManagement.svc/AddLeadToStaticList?listId=" + bList + "&leadId=" + lead, "", `"Lead does not exist in the system"`},
+			{"GET", "LeadSegmentation.svc/RemoveLeadFromStaticList?ListId=" + list + "&LeadID=" + lead, "", noList},
+			{"GET", "LeadSegmentation.svc/List/Retrieve/MemberCount?listId=" + list, "", noList},
+			{"GET", "LeadManagement.svc/List/Retrieve/MemberCount?listId=" + list, "", noList},
+			{"GET", "LeadManagement.svc/List.CheckLead?listId=" + list + "&leadId=" + lead, "", noList},
+			{"GET", "LeadManagement.svc/List.CheckLead?listId=" + bList + "&leadId=" + lead, "", `"Lead does not exist in the system"`},
+			{"POST", "LeadManagement.svc/Leads/Retrieve/BySearchParameter", `{"SearchParameters":{"ListId":"` + list + `"}}`, noList},
+		} {
+			r := e.do(c.method, "/v2/"+c.path, b, c.body)
+			if !strings.Contains(string(r.body), c.want) {
+				t.Errorf("org B %s: %d %s, want %s", c.path, r.status, r.body, c.want)
+			}
+		}
+		if got := string(e.do("GET", "/v2/LeadManagement.svc/Lists.Get", b, "").body); strings.Count(got, "ListId") != 1 {
+			t.Errorf("org B sees other lists: %s", got)
+		}
+		if after := string(e.v2("GET", "LeadManagement.svc/Lists.Get", "").body); after != before {
+			t.Errorf("org A's lists changed:\n%s\n%s", before, after)
+		}
+	})
+}

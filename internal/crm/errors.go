@@ -28,6 +28,7 @@ const (
 	KindInvalidActivity              // a bad or missing activity event code (MXInvalidActivityException)
 	KindActivityFields               // activity fields that do not fit the type (MXInvalidActivityFieldsException)
 	KindUnknownActivity              // the activity does not exist (MXUnknownProspectActivityException)
+	KindDuplicateName                // a named entity (a list) collides by name (MXDuplicateEntityNameException)
 )
 
 var kindNames = [...]string{
@@ -37,7 +38,7 @@ var kindNames = [...]string{
 	KindRateLimited: "rate limited", KindBadRequest: "bad request", KindNoRoute: "no route",
 	KindMethod: "method not allowed", KindTooLarge: "too large", KindUnavailable: "unavailable",
 	KindInvalidActivity: "invalid activity", KindActivityFields: "invalid activity fields",
-	KindUnknownActivity: "unknown activity",
+	KindUnknownActivity: "unknown activity", KindDuplicateName: "duplicate name",
 }
 
 func (k Kind) String() string {

@@ -34,6 +34,7 @@ var errorTable = map[crm.Kind]struct {
 	crm.KindInvalidActivity:  {http.StatusInternalServerError, "MXInvalidActivityException"},
 	crm.KindActivityFields:   {http.StatusInternalServerError, "MXInvalidActivityFieldsException"},
 	crm.KindUnknownActivity:  {http.StatusInternalServerError, "MXUnknownProspectActivityException"},
+	crm.KindDuplicateName:    {http.StatusInternalServerError, "MXDuplicateEntityNameException"},
 }
 
 // errorBody is the error envelope; field order is the wire order.

@@ -193,7 +193,10 @@ func (s *Store) insertLead(ctx context.Context, tx *sql.Tx, org crm.OrgID, l *cr
 	_, err = st.ExecContext(ctx,
 		l.ID, org, l.AutoID, email, phone, mobile, owner, l.CreatedBy, l.ModifiedBy,
 		ms(l.CreatedOn), ms(l.ModifiedOn), ms(l.LastModifiedOn), string(fields))
-	return leadWriteError("store.insertLead", err)
+	if err != nil {
+		return leadWriteError("store.insertLead", err)
+	}
+	return s.syncUniqueValues(ctx, tx, org, l.ID, l.Values)
 }
 
 // leadWriteError turns a unique violation into LeadSquared's duplicate
@@ -274,7 +277,7 @@ func (s *Store) saveLead(ctx context.Context, tx *sql.Tx, org crm.OrgID, l *crm.
 	if n, _ := res.RowsAffected(); n != 1 {
 		return internal("store.saveLead", fmt.Errorf("%d rows updated", n))
 	}
-	return nil
+	return s.syncUniqueValues(ctx, tx, org, l.ID, l.Values)
 }
 
 // LeadCount returns how many leads the org has.

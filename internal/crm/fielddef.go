@@ -1,7 +1,10 @@
 package crm
 
 import (
+	"crypto/sha1"
+	"encoding/hex"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -71,7 +74,8 @@ var defaultMaxLength = map[string]int{TypeText: 200, TypeEmail: 100, TypePhone: 
 const maxMaxLength = 8000
 
 // NewCustomField checks spec and returns the field it defines, created at
-// now. Errors: KindInvalid for a bad display name, data type, render type
+// now. An empty RenderType means the data type's first (Textbox, Email,
+// Phone, URL, Date, DateTime, Time, Dropdown or CheckBox). Errors: KindInvalid for a bad display name, data type, render type
 // (each case-sensitive), MaxLength, option value or options on a type
 // without options; KindMandatory, with LeadSquared's message, when the
 // options' Order values are not 1..n.
@@ -86,6 +90,9 @@ func NewCustomField(spec FieldSpec, now time.Time) (*Field, error) {
 	}
 	f := &Field{SchemaName: CustomSchemaName(name), DisplayName: name, DataType: spec.DataType,
 		Mandatory: spec.Mandatory, ShowInQuickSearch: spec.ShowInQuickSearch, CreatedOn: now, ModifiedOn: now}
+	if spec.RenderType == "" {
+		spec.RenderType = rts[0].text
+	}
 	var allowed []string
 	for _, rt := range rts {
 		allowed = append(allowed, rt.text)
@@ -216,4 +223,31 @@ func clip(s string) string {
 		return s[:64] + "…"
 	}
 	return s
+}
+
+// fieldIDSpace is the namespace of FieldID's name-based UUIDs.
+var fieldIDSpace = [16]byte{0x6c, 0x53, 0x71, 0x2e, 0x66, 0x69, 0x65, 0x6c, 0x64, 0x2e, 0x69, 0x64, 0x2e, 0x76, 0x31, 0x00}
+
+// FieldID returns the field's EntityAttributeId: a version 5 (SHA-1,
+// name-based) UUID of "<org>/<schema name>", so it is the same on every
+// call and every instance, differs between orgs, and needs no storage.
+func FieldID(org OrgID, schemaName string) string {
+	h := sha1.New()
+	h.Write(fieldIDSpace[:])
+	h.Write([]byte(strconv.FormatInt(int64(org), 10) + "/" + schemaName))
+	var u [16]byte
+	copy(u[:], h.Sum(nil))
+	u[6] = u[6]&0x0f | 0x50
+	u[8] = u[8]&0x3f | 0x80
+	var b [36]byte
+	hex.Encode(b[0:8], u[0:4])
+	b[8] = '-'
+	hex.Encode(b[9:13], u[4:6])
+	b[13] = '-'
+	hex.Encode(b[14:18], u[6:8])
+	b[18] = '-'
+	hex.Encode(b[19:23], u[8:10])
+	b[23] = '-'
+	hex.Encode(b[24:], u[10:])
+	return string(b[:])
 }

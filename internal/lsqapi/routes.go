@@ -37,6 +37,10 @@ var routes = []route{
 	{post, "LeadManagement.svc/Lead.Update", std, anyRole, (*API).updateLead},
 	{get, "LeadManagement.svc/Leads.GetById", std, anyRole, (*API).getLeadByID},
 
+	{get, "LeadManagement.svc/LeadsMetaData.Get", std, anyRole, (*API).leadsMetaData},
+	{post, "LeadManagement.svc/CreateLeadField", std, adminOnly, (*API).createLeadField},
+	{post, "LeadManagement.svc/LeadField/Dropdown/Options/Push", std, adminOnly, (*API).pushFieldOptions},
+
 	{post, "ProspectActivity.svc/Create", std, anyRole, (*API).createActivity},
 	{post, "ProspectActivity.svc/CreateCustom", std, anyRole, (*API).createCustomActivity},
 	{post, "ProspectActivity.svc/Bulk/CustomActivity/Add/ByLeadId", bulk, anyRole, (*API).bulkActivitiesByLeadID},

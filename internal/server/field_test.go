@@ -327,6 +327,14 @@ func TestUniqueCustomField(t *testing.T) {
 				t.Errorf("%s: %d %s", c.name, r.status, r.body)
 			}
 		}
+		// A unique custom field finds leads for searchBy as uniqueness
+		// compares values: trimmed, any case.
+		r = e.v2("POST", "ProspectActivity.svc/Bulk/CustomActivity/Add/ByLeadField?searchBy=mx_Customer_Code",
+			`[{"SearchByValue":" aBc ","ActivityEvent":21},{"SearchByValue":"nobody","ActivityEvent":21}]`)
+		if r.status != 200 || !strings.Contains(string(r.body), `{"RowNumber":1,"ActivityCreated":true`) ||
+			!strings.Contains(string(r.body), `{"RowNumber":2,"ActivityCreated":false,"ProspectActivityId":null,"ExceptionType":"MXInvalidEntityException"`) {
+			t.Errorf("searchBy a unique custom field: %d %s", r.status, r.body)
+		}
 		r = e.v2("GET", "LeadManagement.svc/LeadsMetaData.Get?schemaName=mx_Customer_Code", "")
 		if !strings.Contains(string(r.body), `"IsLeadIdentifier":true`) {
 			t.Errorf("metadata of a unique field: %s", r.body)

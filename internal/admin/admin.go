@@ -1,5 +1,5 @@
 // Package admin is LocalSquared's own control API under /api/v1: orgs,
-// users and key pairs, authenticated with an admin token
+// users, key pairs and lead field flags, authenticated with an admin token
 // ("Authorization: Bearer <token>"). Its JSON is ours, not LeadSquared's;
 // errors are RFC 9457 problem+json.
 package admin
@@ -50,6 +50,8 @@ func New(st *store.Store, log *slog.Logger) *API {
 		{"POST /api/v1/orgs/{org}/users/{user}/keys", a.createKey},
 		{"POST /api/v1/orgs/{org}/keys/{key}/rotate", a.rotateKey},
 		{"DELETE /api/v1/orgs/{org}/keys/{key}", a.revokeKey},
+		{"GET /api/v1/orgs/{org}/fields", a.listFields},
+		{"PATCH /api/v1/orgs/{org}/fields/{field}", a.updateField},
 	} {
 		a.mux.Handle(rt.pattern, a.wrap(rt.h))
 	}
@@ -190,6 +192,21 @@ type (
 		TimeZone  string    `json:"timeZone"`
 		CreatedOn time.Time `json:"createdOn"`
 	}
+	Field struct {
+		SchemaName        string    `json:"schemaName"`
+		DisplayName       string    `json:"displayName"`
+		DataType          string    `json:"dataType"`
+		RenderType        string    `json:"renderType"`
+		System            bool      `json:"system"`
+		Managed           bool      `json:"managed"`
+		Unique            bool      `json:"unique"`
+		Mandatory         bool      `json:"mandatory"`
+		ShowInQuickSearch bool      `json:"showInQuickSearch"`
+		MaxLength         int       `json:"maxLength"`
+		Options           []string  `json:"options,omitempty"`
+		CreatedOn         time.Time `json:"createdOn,omitzero"`
+		ModifiedOn        time.Time `json:"modifiedOn,omitzero"`
+	}
 	Key struct {
 		AccessKey string     `json:"accessKey"`
 		SecretKey string     `json:"secretKey,omitempty"`
@@ -205,6 +222,11 @@ func orgOut(o *crm.Org) Org {
 
 func userOut(u *crm.User) User {
 	return User{u.ID, int64(u.OrgID), u.FirstName, u.LastName, u.Email, u.Role, u.Active, u.TimeZone, u.CreatedOn}
+}
+
+func fieldOut(f *crm.Field) Field {
+	return Field{f.SchemaName, f.DisplayName, f.DataType, f.RenderTypeText, f.System, f.Managed, f.Unique,
+		f.Mandatory, f.ShowInQuickSearch, f.MaxLength, f.Options, f.CreatedOn, f.ModifiedOn}
 }
 
 func keyOut(k *crm.KeyPair) Key {

@@ -192,3 +192,49 @@ func (a *API) revokeKey(w http.ResponseWriter, r *http.Request) error {
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
+
+// listFields lists the org's lead fields in schema order: system fields,
+// then custom fields.
+func (a *API) listFields(w http.ResponseWriter, r *http.Request) error {
+	id, err := orgID(r)
+	if err != nil {
+		return err
+	}
+	o, err := a.store.Org(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	sch, err := a.store.Schema(r.Context(), o)
+	if err != nil {
+		return err
+	}
+	out := make([]Field, 0, len(sch.Fields))
+	for _, f := range sch.Fields {
+		out = append(out, fieldOut(f))
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// updateField sets a field's flags: unique, mandatory and
+// showInQuickSearch on custom fields, showInQuickSearch on system ones.
+// Making a field unique that leads already share values of is 409.
+func (a *API) updateField(w http.ResponseWriter, r *http.Request) error {
+	id, err := orgID(r)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Unique            *bool `json:"unique"`
+		Mandatory         *bool `json:"mandatory"`
+		ShowInQuickSearch *bool `json:"showInQuickSearch"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	f, err := a.store.UpdateField(r.Context(), id, r.PathValue("field"),
+		store.FieldChange{Unique: in.Unique, Mandatory: in.Mandatory, ShowInQuickSearch: in.ShowInQuickSearch})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, fieldOut(f))
+}

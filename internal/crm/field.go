@@ -41,13 +41,16 @@ type Field struct {
 // Schema is an org's lead fields at one version: system fields first in
 // LeadSquared's order, then custom fields in creation order.
 type Schema struct {
-	Version int64
-	Fields  []*Field
-	byName  map[string]*Field
+	Version      int64
+	Fields       []*Field
+	byName       map[string]*Field
+	uniqueCustom []*Field
 }
 
 // NewSchema returns the schema made of the system fields followed by
-// custom, which must not repeat a system name.
+// custom. An entry of custom named like a system field is not a field: it
+// carries the org's settings of that system field, of which only
+// ShowInQuickSearch (and ModifiedOn) are taken.
 func NewSchema(version int64, custom []*Field) *Schema {
 	s := &Schema{Version: version, Fields: make([]*Field, 0, len(systemFields)+len(custom))}
 	s.byName = make(map[string]*Field, cap(s.Fields))
@@ -55,12 +58,31 @@ func NewSchema(version int64, custom []*Field) *Schema {
 		f := systemFields[i]
 		s.Fields = append(s.Fields, &f)
 	}
-	s.Fields = append(s.Fields, custom...)
 	for _, f := range s.Fields {
 		s.byName[f.SchemaName] = f
 	}
+	for _, c := range custom {
+		if sf := s.byName[c.SchemaName]; sf != nil {
+			if sf.System {
+				sf.ShowInQuickSearch, sf.ModifiedOn = c.ShowInQuickSearch, c.ModifiedOn
+			}
+			continue
+		}
+		s.Fields = append(s.Fields, c)
+		s.byName[c.SchemaName] = c
+		if c.Unique {
+			s.uniqueCustom = append(s.uniqueCustom, c)
+		}
+	}
 	return s
 }
+
+// UniqueCustomFields returns the custom fields marked unique, in schema
+// order; nil when there are none. The caller must not modify it.
+func (s *Schema) UniqueCustomFields() []*Field { return s.uniqueCustom }
+
+// CustomCount returns how many custom fields the schema has.
+func (s *Schema) CustomCount() int { return len(s.Fields) - len(systemFields) }
 
 // Field returns the field with exactly this schema name (LeadSquared's
 // schema names are case-sensitive), or nil.
@@ -76,6 +98,7 @@ func IsSystemField(name string) bool {
 const (
 	renderTextbox  = 0
 	renderTextArea = 1
+	renderRadio    = 3
 	renderDate     = 4
 	renderDateTime = 5
 	renderPhone    = 6
@@ -85,6 +108,8 @@ const (
 	renderNumber   = 10
 	renderDropdown = 13
 	renderTime     = 14
+	renderSearchDD = 15
+	renderDDOthers = 16
 )
 
 func sys(name, display, typ string, maxLen int) Field {
@@ -116,17 +141,21 @@ func sys(name, display, typ string, maxLen int) Field {
 
 func managed(f Field) Field { f.Managed = true; return f }
 
+func unique(f Field) Field { f.Unique = true; return f }
+
+func quick(f Field) Field { f.ShowInQuickSearch = true; return f }
+
 // systemFields are LeadSquared's system lead fields (reference §2.2), in
 // the order lead objects list them. ProspectID and ProspectAutoId come
 // first and are not in Lead.Values.
 var systemFields = []Field{
 	managed(sys("ProspectID", "Lead Id", TypeText, 36)),
 	managed(sys("ProspectAutoId", "Lead Number", TypeNumber, 0)),
-	sys("FirstName", "First Name", TypeText, 100),
-	sys("LastName", "Last Name", TypeText, 100),
-	sys("EmailAddress", "Email", TypeEmail, 100),
-	sys("Phone", "Phone Number", TypePhone, 50),
-	sys("Mobile", "Mobile Number", TypePhone, 50),
+	quick(sys("FirstName", "First Name", TypeText, 100)),
+	quick(sys("LastName", "Last Name", TypeText, 100)),
+	quick(unique(sys("EmailAddress", "Email", TypeEmail, 100))),
+	quick(unique(sys("Phone", "Phone Number", TypePhone, 50))),
+	quick(unique(sys("Mobile", "Mobile Number", TypePhone, 50))),
 	sys("Fax", "Fax", TypeText, 50),
 	sys("Website", "Website", TypeWebsite, 200),
 	sys("Company", "Company", TypeText, 200),

@@ -53,6 +53,10 @@ var routes = []route{
 	{post, "LeadManagement.svc/Leads.RecentlyModified", std, anyRole, (*API).recentlyModifiedLeads},
 	{post, "LeadManagement.svc/Leads/Retrieve/ByIds", std, anyRole, (*API).leadsByIDs},
 
+	{get, "LeadManagement.svc/LeadsMetaData.Get", std, anyRole, (*API).leadsMetaData},
+	{post, "LeadManagement.svc/CreateLeadField", std, adminOnly, (*API).createLeadField},
+	{post, "LeadManagement.svc/LeadField/Dropdown/Options/Push", std, adminOnly, (*API).pushFieldOptions},
+
 	{post, "ProspectActivity.svc/Create", std, anyRole, (*API).createActivity},
 	{post, "ProspectActivity.svc/CreateCustom", std, anyRole, (*API).createCustomActivity},
 	{post, "ProspectActivity.svc/Bulk/CustomActivity/Add/ByLeadId", bulk, anyRole, (*API).bulkActivitiesByLeadID},

@@ -19,10 +19,7 @@ func (e *env) seedLeads(t *testing.T) map[string]string {
 	}
 }
 
-const (
-	unknownID = "01a21183-0000-7000-8000-000000000000"
-	allTime   = `"FromDate":"2000-01-01 00:00:00","ToDate":"2100-01-01 00:00:00"`
-)
+const allTime = `"FromDate":"2000-01-01 00:00:00","ToDate":"2100-01-01 00:00:00"`
 
 // search is a Leads.Get body with Include_CSV FirstName,EmailAddress.
 func search(name, value, op string) string {
@@ -157,7 +154,12 @@ func TestLeadWrites(t *testing.T) {
 			{name: "lead_bulk_update_v2_unprocessed", method: "POST", path: "LeadManagement.svc/Lead/Bulk/UpdateV2", status: 200,
 				body: `{"SearchByKey":"EmailAddress","Options":{"PushNonExistentLeadsToUnProcessedList":true},"LeadPropertiesList":[{"Fields":[{"Attribute":"EmailAddress","Value":"nobody@example.com"},{"Attribute":"JobTitle","Value":"X"}]},{"Fields":[{"Attribute":"EmailAddress","Value":"bob@example.com"},{"Attribute":"Revenue","Value":"x"}]}]}`},
 
+			{name: "lead_merge_note", method: "POST", path: "LeadManagement.svc/CreateNote", body: `{"RelatedProspectId":"{c}","Note":"child's note"}`, status: 200},
+			{name: "lead_merge_list", method: "POST", path: "LeadSegmentation.svc/CreateEmptyList", body: `{"Name":"Merge test"}`, status: 200, save: map[string]string{"list": "Message.Id"}},
+			{name: "lead_merge_list_add", method: "POST", path: "LeadSegmentation.svc/AddLeadsToStaticList", body: `{"listId":"{list}","leadIds":["{a}","{c}","{d}"]}`, status: 200},
 			{name: "lead_merge", method: "POST", path: "LeadManagement.svc/Lead.Merge?masterId={a}&childId={c}", status: 200},
+			{name: "lead_merge_notes_moved", method: "POST", path: "LeadManagement.svc/RetrieveNote", body: `{"Parameter":{"RelatedId":"{a}"}}`, status: 200},
+			{name: "lead_merge_members", method: "GET", path: "LeadSegmentation.svc/List/Retrieve/MemberCount?listId={list}", status: 200},
 			{name: "lead_merge_child_gone", method: "GET", path: "LeadManagement.svc/Leads.GetById?id={c}", status: 200},
 			{name: "lead_merge_same", method: "POST", path: "LeadManagement.svc/Lead.Merge?masterId={a}&childId={a}", status: 500},
 			{name: "lead_merge_unknown", method: "POST", path: "LeadManagement.svc/Lead.Merge?masterId={a}&childId=" + unknownID, status: 500},

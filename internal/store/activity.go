@@ -381,7 +381,19 @@ func (s *Store) findLeadBy(ctx context.Context, db querier, sch *crm.Schema, org
 		if f == nil || !f.Unique || f.Managed {
 			return "", crm.Invalidf("Invalid SearchBy value provided")
 		}
-		col, arg = s.d.jsonText("fields", f.SchemaName), v
+		// A unique custom field's values are recorded as uniqueness
+		// compares them (see syncUniqueValues).
+		key := uniqueKey(v)
+		if key == "" || strings.IndexByte(key, 0) >= 0 {
+			return "", crm.ErrLeadNotFound
+		}
+		var id string
+		err := db.QueryRowContext(ctx, s.d.q(`SELECT lead_id FROM lead_unique_values WHERE org_id = ? AND field = ? AND value_key = ?`),
+			org, f.SchemaName, key).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return "", crm.ErrLeadNotFound
+		}
+		return id, internal("store.findLeadBy", err)
 	}
 	var id string
 	err := db.QueryRowContext(ctx, s.d.q(`SELECT id FROM leads WHERE org_id = ? AND `+col+` = ? LIMIT 1`), org, arg).Scan(&id)

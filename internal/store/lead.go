@@ -187,7 +187,10 @@ func (s *Store) insertLead(ctx context.Context, tx *sql.Tx, org crm.OrgID, l *cr
 	args := append([]any{l.ID, org, l.AutoID}, leadKeys(l.Values)...)
 	_, err = st.ExecContext(ctx, append(args, l.CreatedBy, l.ModifiedBy,
 		ms(l.CreatedOn), ms(l.ModifiedOn), ms(l.LastModifiedOn), string(fields))...)
-	return leadWriteError("store.insertLead", err)
+	if err != nil {
+		return leadWriteError("store.insertLead", err)
+	}
+	return s.syncUniqueValues(ctx, tx, org, l.ID, l.Values)
 }
 
 // leadWriteError turns a unique violation into LeadSquared's duplicate
@@ -255,7 +258,7 @@ func (s *Store) saveLead(ctx context.Context, tx *sql.Tx, org crm.OrgID, l *crm.
 	if n, _ := res.RowsAffected(); n != 1 {
 		return internal("store.saveLead", fmt.Errorf("%d rows updated", n))
 	}
-	return nil
+	return s.syncUniqueValues(ctx, tx, org, l.ID, l.Values)
 }
 
 // LeadCount returns how many leads the org has.

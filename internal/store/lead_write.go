@@ -653,5 +653,13 @@ func (s *Store) idTaken(ctx context.Context, tx *sql.Tx, id string) (bool, error
 // moveLeadExtras re-points a merged child's notes and list memberships at
 // the master (a membership the master already has is dropped).
 func (s *Store) moveLeadExtras(ctx context.Context, tx *sql.Tx, org crm.OrgID, master, child string) error {
-	return nil
+	if _, err := tx.ExecContext(ctx, s.d.q(`UPDATE lead_notes SET lead_id = ? WHERE org_id = ? AND lead_id = ?`), master, org, child); err != nil {
+		return internal("store.moveLeadExtras", err)
+	}
+	if _, err := tx.ExecContext(ctx, s.d.q(`DELETE FROM list_members WHERE org_id = ? AND lead_id = ?
+		AND list_id IN (SELECT list_id FROM list_members WHERE org_id = ? AND lead_id = ?)`), org, child, org, master); err != nil {
+		return internal("store.moveLeadExtras", err)
+	}
+	_, err := tx.ExecContext(ctx, s.d.q(`UPDATE list_members SET lead_id = ? WHERE org_id = ? AND lead_id = ?`), master, org, child)
+	return internal("store.moveLeadExtras", err)
 }

@@ -92,7 +92,7 @@ func opSearchLike(ctx context.Context, l *loader, rng *rand.Rand) (int, error) {
 
 func opRecent(ctx context.Context, l *loader, rng *rand.Rand) (int, error) {
 	body := []byte(`{"Parameter":{"FromDate":"2000-01-01 00:00:00","ToDate":"2999-12-31 23:59:59"},` +
-		`"Columns":{"Include_CSV":"ProspectID,FirstName,EmailAddress"},"Paging":{"PageIndex":1,"PageSize":1000},"Sorting":{"ColumnName":"ProspectAutoId","Direction":"1"}}`)
+		`"Columns":{"Include_CSV":"ProspectID,FirstName,EmailAddress"},"Paging":{"PageIndex":1,"PageSize":1000}}`)
 	b, err := l.call(ctx, "POST", "LeadManagement.svc/Leads.RecentlyModified", "", body)
 	if err != nil {
 		return 0, err

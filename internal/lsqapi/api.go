@@ -150,6 +150,11 @@ func (a *API) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 		if err != nil || mt != "application/json" {
 			return nil, crm.Errorf(crm.KindBadRequest, "Content-Type must be application/json")
 		}
+		// Every body must be JSON, also for operations that read only the
+		// query string, so a garbled call never succeeds by accident.
+		if err := checkJSON(body, "request body must be JSON"); err != nil {
+			return nil, err
+		}
 	}
 	return body, nil
 }

@@ -201,3 +201,22 @@ func distance(a, b string) int {
 	}
 	return prev[len(b)]
 }
+
+// Operation describes one served operation: its canonical
+// "Service.svc/Operation" name and HTTP verbs.
+type Operation struct {
+	Name  string
+	Verbs []string
+	Bulk  bool
+	Admin bool
+}
+
+// Operations lists every operation LocalSquared serves, in route-table
+// order (for the SDK's coverage test, the bad-input catalogue and docs).
+func Operations() []Operation {
+	out := make([]Operation, len(routes))
+	for i, r := range routes {
+		out[i] = Operation{Name: r.name, Verbs: append([]string(nil), r.verbs...), Bulk: r.bulk, Admin: r.admin}
+	}
+	return out
+}

@@ -3,8 +3,11 @@ package server_test
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/localsquared/localsquared/internal/lsqapi"
 )
 
 // badCase is one malformed or hostile request and the status it must get.
@@ -18,6 +21,20 @@ type badCase struct {
 	status int
 	exType string // expected ExceptionType; "" accepts any MX type for the status
 	want   string // for 200 answers: the exact body
+	// wantPrefix: for 200 answers, the start of the body instead.
+	wantPrefix string
+}
+
+func quote(s string) string { b, _ := json.Marshal(s); return string(b) }
+
+// sch is the schema name a hostileValues key searches on ("" to skip:
+// OwnerId values are valid text for a search).
+func sch(field string) string {
+	if field == "OwnerId" || field == "FirstName" || field == "LastName" || field == "Company" || field == "Notes" ||
+		field == "JobTitle" || field == "Website" || field == "SourceIPAddress" {
+		return ""
+	}
+	return field
 }
 
 // hostileValues are values no typed field may accept.
@@ -108,6 +125,78 @@ func badCatalogue() []badCase {
 		"LeadManagement.svc", "..%2f..%2fetc%2fpasswd", "LeadManagement.svc/Lead.Create;jsessionid=1", "Lead.Create", "LeadManagement.svc/Lead.Create.json"} {
 		add(badCase{name: "path", method: "POST", path: p, auth: true, body: `[{"Attribute":"FirstName","Value":"x"}]`, status: 404, exType: "MXAPINotFoundException"})
 	}
+	// Every POST operation: a body that is not JSON is 400 before anything runs.
+	for _, op := range lsqapi.Operations() {
+		if !slices.Contains(op.Verbs, "POST") {
+			continue
+		}
+		for _, b := range []string{`{"a":`, "[\"\xc3\x28\"]", `{"a":1}garbage`, strings.Repeat("[", 10001) + strings.Repeat("]", 10001)} {
+			add(badCase{name: "malformed_" + op.Name, method: "POST", path: op.Name + "?leadId={lead}", auth: true, body: b, status: 400, exType: "MXInvalidRequestFormatException"})
+		}
+	}
+	// Searches: names and sort columns come from the schema, values are bound.
+	search := func(name, value, op string) string {
+		n, _ := json.Marshal(name)
+		v, _ := json.Marshal(value)
+		o, _ := json.Marshal(op)
+		return `{"Parameter":{"LookupName":` + string(n) + `,"LookupValue":` + string(v) + `,"SqlOperator":` + string(o) + `},"Columns":{"Include_CSV":"FirstName"}}`
+	}
+	for _, n := range hostileNames {
+		if strings.TrimSpace(n) != n && strings.TrimSpace(n) == "EmailAddress" {
+			continue // column and sort names are trimmed, as Include_CSV's "a, b" needs
+		}
+		add(badCase{name: "search_lookup_name", method: "POST", path: "LeadManagement.svc/Leads.Get", auth: true, body: search(n, "Seed", "="), status: 200, want: "[]"})
+		add(badCase{name: "search_sort_column", method: "POST", path: "LeadManagement.svc/Leads.Get", auth: true,
+			body:   `{"Parameter":{"LookupName":"FirstName","LookupValue":"Seed","SqlOperator":"="},"Sorting":{"ColumnName":` + quote(n) + `,"Direction":"1"}}`,
+			status: 500, exType: "MXInvalidInputException"})
+		add(badCase{name: "search_include_csv", method: "POST", path: "LeadManagement.svc/Leads.Get", auth: true,
+			body:   `{"Parameter":{"LookupName":"FirstName","LookupValue":"Seed","SqlOperator":"="},"Columns":{"Include_CSV":` + quote(n+",FirstName") + `}}`,
+			status: 200, want: `[{"FirstName":"Seed"}]`})
+	}
+	for _, v := range []string{"'; DROP TABLE leads; --", "Seed' OR '1'='1", "%", "_", "\\", "Seed\"", "Seed;", "NULL"} {
+		add(badCase{name: "search_lookup_value", method: "POST", path: "LeadManagement.svc/Leads.Get", auth: true, body: search("FirstName", v, "="), status: 200, want: "[]"})
+	}
+	for _, op := range []string{"!=", "==", "; DROP TABLE leads", "LIKE'", "BETWEEN", "IS NULL", "", " OR 1=1"} {
+		add(badCase{name: "search_operator", method: "POST", path: "LeadManagement.svc/Leads.Get", auth: true, body: search("FirstName", "Seed", op), status: 500})
+	}
+	for field, values := range hostileValues {
+		f := sch(field)
+		if f == "" {
+			continue
+		}
+		for _, v := range values {
+			if strings.TrimSpace(v) != v {
+				continue // search values are trimmed
+			}
+			add(badCase{name: "search_value_" + field, method: "POST", path: "LeadManagement.svc/Leads.Get", auth: true, body: search(f, v, "="), status: 500, exType: "MXInvalidInputException"})
+		}
+	}
+	for _, d := range hostileValues["OptInDate"] {
+		add(badCase{name: "recent_date", method: "POST", path: "LeadManagement.svc/Leads.RecentlyModified", auth: true,
+			body: `{"Parameter":{"FromDate":` + quote(d) + `,"ToDate":"2100-01-01 00:00:00"}}`, status: 500, exType: "MXInvalidInputException"})
+	}
+	for _, b := range []string{`{"Parameter":"x"}`, `{"Paging":[]}`, `{"Sorting":true}`, `[]`, `"x"`} {
+		add(badCase{name: "search_shape", method: "POST", path: "LeadManagement.svc/Leads.Get", auth: true, body: b, status: 400, exType: "MXInvalidRequestFormatException"})
+	}
+	for _, pg := range []string{`{"PageIndex":0,"PageSize":10}`, `{"PageIndex":1,"PageSize":0}`, `{"PageIndex":"x","PageSize":10}`, `{"PageIndex":1,"PageSize":1e10}`, `{"PageIndex":-1}`} {
+		add(badCase{name: "search_paging", method: "POST", path: "LeadManagement.svc/Leads.Get", auth: true,
+			body: `{"Parameter":{"LookupName":"FirstName","LookupValue":"Seed","SqlOperator":"="},"Paging":` + pg + `}`, status: 500, exType: "MXInvalidInputException"})
+	}
+	// Upserts and bulk rows: the same hostile values, refused, nothing written.
+	for field, values := range hostileValues {
+		for _, v := range values[:1] {
+			add(badCase{name: "upsert_value_" + field, method: "POST", path: "LeadManagement.svc/Lead.CreateOrUpdate", auth: true, body: attr(field, v), status: 500})
+			add(badCase{name: "capture_value_" + field, method: "POST", path: "LeadManagement.svc/Lead.Capture", auth: true, body: attr(field, v), status: 500})
+			row := attr(field, v)
+			add(badCase{name: "bulk_value_" + field, method: "POST", path: "LeadManagement.svc/Lead/Bulk/Create", auth: true, body: "[" + row + "]", status: 200, wantPrefix: `[{"RowNumber":1,"LeadId":null,`})
+		}
+	}
+	for _, b := range malformedBodies {
+		if strings.HasPrefix(b, "[[") || b == "[]" {
+			continue // a valid bulk body
+		}
+		add(badCase{name: "bulk_malformed", method: "POST", path: "LeadManagement.svc/Lead/Bulk/Create", auth: true, body: b, status: 400, exType: "MXInvalidRequestFormatException"})
+	}
 	for _, m := range []string{"PUT", "DELETE", "PATCH", "OPTIONS", "GET"} {
 		add(badCase{name: "verb_" + m, method: m, path: "LeadManagement.svc/Lead.Create", auth: true, status: 405, exType: "MXMethodNotAllowedException"})
 	}
@@ -148,6 +237,12 @@ func TestBadInputCatalogue(t *testing.T) {
 			r := e.do(c.method, "/v2/"+strings.ReplaceAll(c.path, "{lead}", lead), hdr, c.body)
 			if r.status != c.status {
 				t.Errorf("%s: status %d, want %d; body %s", c.name, r.status, c.status, truncate(r.body))
+				continue
+			}
+			if c.status == 200 && c.wantPrefix != "" {
+				if !strings.HasPrefix(string(r.body), c.wantPrefix) {
+					t.Errorf("%s: body %s, want it to start %s", c.name, truncate(r.body), c.wantPrefix)
+				}
 				continue
 			}
 			if c.status == 200 {

@@ -128,6 +128,12 @@ func writeCSV(t *testing.T, n int, bad ...int) string {
 // cli runs the real binary and returns its exit code, stdout and stderr.
 func cli(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
+	return cliEnv(t, []string{"LOCALSQUARED_ACCESS_KEY=AK", "LOCALSQUARED_SECRET_KEY=SK"}, args...)
+}
+
+// cliEnv is cli with env added to the environment instead of the fake keys.
+func cliEnv(t *testing.T, env []string, args ...string) (int, string, string) {
+	t.Helper()
 	bin, err := buildBinary()
 	if err != nil {
 		t.Fatal(err)
@@ -135,7 +141,7 @@ func cli(t *testing.T, args ...string) (int, string, string) {
 	var out, errb bytes.Buffer
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = &out, &errb
-	cmd.Env = append(os.Environ(), "LOCALSQUARED_ACCESS_KEY=AK", "LOCALSQUARED_SECRET_KEY=SK")
+	cmd.Env = append(os.Environ(), env...)
 	err = cmd.Run()
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {

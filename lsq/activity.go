@@ -294,10 +294,10 @@ func (c *Client) ActivityTypes(ctx context.Context) ([]ActivityType, error) {
 type NewActivityType struct {
 	ID                string           `json:",omitempty"`
 	ActivityEventName string           `json:",omitempty"`
-	Score       *int             `json:",omitempty"`
-	Direction   *int             `json:",omitempty"`
-	Description string           `json:",omitempty"`
-	Fields      []map[string]any `json:",omitempty"`
+	Score             *int             `json:",omitempty"`
+	Direction         *int             `json:",omitempty"`
+	Description       string           `json:",omitempty"`
+	Fields            []map[string]any `json:",omitempty"`
 }
 
 // CreateActivityType creates a custom type (Administrator keys) and

@@ -142,11 +142,11 @@ type op struct {
 	read   bool
 }
 
-func getOp(path string) op       { return op{http.MethodGet, path, true} }
-func postRead(path string) op    { return op{http.MethodPost, path, true} }
-func postWrite(path string) op   { return op{http.MethodPost, path, false} }
-func getWrite(path string) op    { return op{http.MethodGet, path, false} }
-func (o op) name() string        { return o.path }
+func getOp(path string) op        { return op{http.MethodGet, path, true} }
+func postRead(path string) op     { return op{http.MethodPost, path, true} }
+func postWrite(path string) op    { return op{http.MethodPost, path, false} }
+func getWrite(path string) op     { return op{http.MethodGet, path, false} }
+func (o op) name() string         { return o.path }
 func (c *Client) url(o op) string { return c.base + "/v2/" + o.path }
 
 // call sends one operation and decodes a 2xx answer into out (when not

@@ -433,7 +433,9 @@ func (r *BulkResult) UnmarshalJSON(b []byte) error {
 }
 
 // Failed reports whether the row was rejected.
-func (r BulkResult) Failed() bool { return r.ExceptionType != "" || r.LeadId == "" && !r.LeadCreated && !r.LeadUpdated }
+func (r BulkResult) Failed() bool {
+	return r.ExceptionType != "" || r.LeadId == "" && !r.LeadCreated && !r.LeadUpdated
+}
 
 // Bulk caps per call.
 const (

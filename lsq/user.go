@@ -169,4 +169,3 @@ func (c *Client) SetUserActive(ctx context.Context, id string, active bool) erro
 func (c *Client) MarkUserObsolete(ctx context.Context, id string) error {
 	return c.call(ctx, getWrite("UserManagement.svc/User/MarkObsolete"), query("userid", id), nil, nil)
 }
-

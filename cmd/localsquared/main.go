@@ -3,6 +3,12 @@
 //
 //	localsquared serve [flags]                       run the server
 //	localsquared journal tail|search|export [flags]  read the call journal
+//	localsquared org plan|usage [flags]              an org's rate-limit plan
+//	localsquared user list|create|get|deactivate|activate
+//	localsquared keys list|create|rotate|revoke
+//	localsquared lead get|find|create|update|search
+//	localsquared import LEADS.csv [flags]            bulk import with a checkpoint
+//	localsquared export [flags]                      leads as CSV
 //
 // Run "localsquared <command> -h" for a command's flags.
 package main
@@ -23,6 +29,11 @@ var commands = []command{
 	{"serve", "run the LocalSquared server", runServe},
 	{"journal", "tail, search or export the call journal", runJournal},
 	{"org", "an org's rate-limit plan and usage", runOrg},
+	{"user", "list, add, deactivate or reactivate users", runUser},
+	{"keys", "list, create, rotate or revoke key pairs", runKeys},
+	{"lead", "get, find, create, update or search leads", runLead},
+	{"import", "import leads from a CSV file through the bulk API", runImport},
+	{"export", "write leads as CSV", runExport},
 }
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }

@@ -1,0 +1,649 @@
+package lsq
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Attr is one Attribute/Value pair, the unit of lead writes.
+type Attr struct {
+	Attribute string
+	Value     string
+}
+
+// Attrs is a lead write body: a list of Attribute/Value pairs.
+type Attrs []Attr
+
+// Pairs builds Attrs from alternating names and values:
+// Pairs("FirstName", "Ann", "EmailAddress", "ann@example.com"). An odd
+// trailing name gets the empty value (which clears the field).
+func Pairs(kv ...string) Attrs {
+	a := make(Attrs, 0, (len(kv)+1)/2)
+	for i := 0; i < len(kv); i += 2 {
+		v := ""
+		if i+1 < len(kv) {
+			v = kv[i+1]
+		}
+		a = append(a, Attr{kv[i], v})
+	}
+	return a
+}
+
+// AttrsOf converts a map to Attrs, sorted by name so bodies are stable.
+func AttrsOf(m map[string]string) Attrs {
+	a := make(Attrs, 0, len(m))
+	for k, v := range m {
+		a = append(a, Attr{k, v})
+	}
+	sort.Slice(a, func(i, j int) bool { return a[i].Attribute < a[j].Attribute })
+	return a
+}
+
+// Get returns the value of the first pair named name.
+func (a Attrs) Get(name string) (string, bool) {
+	for _, p := range a {
+		if p.Attribute == name {
+			return p.Value, true
+		}
+	}
+	return "", false
+}
+
+// With returns a with name set to value, replacing an existing pair.
+func (a Attrs) With(name, value string) Attrs {
+	for i, p := range a {
+		if p.Attribute == name {
+			out := append(Attrs(nil), a...)
+			out[i].Value = value
+			return out
+		}
+	}
+	return append(a[:len(a):len(a)], Attr{name, value})
+}
+
+// Lead is one lead as the server returns it: schema name → value. Values
+// are text as on the wire; JSON null reads as "" (use Has to tell an
+// absent field from an empty one). The typed getters parse on demand.
+type Lead map[string]string
+
+// UnmarshalJSON reads a flat lead object; numbers and booleans become
+// their JSON text, null becomes "".
+func (l *Lead) UnmarshalJSON(b []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	m := make(Lead, len(raw))
+	for k, v := range raw {
+		m[k] = scalarText(v)
+	}
+	*l = m
+	return nil
+}
+
+// scalarText turns one JSON value into lead text.
+func scalarText(v json.RawMessage) string {
+	v = bytes.TrimSpace(v)
+	switch {
+	case len(v) == 0 || string(v) == "null":
+		return ""
+	case v[0] == '"':
+		s, _ := jsonString(v)
+		return s
+	}
+	return string(v)
+}
+
+// ID returns ProspectID (or ProspectId, as some reads spell it).
+func (l Lead) ID() string {
+	if v := l["ProspectID"]; v != "" {
+		return v
+	}
+	return l["ProspectId"]
+}
+
+// Get returns the field's text, "" when absent or null.
+func (l Lead) Get(name string) string { return l[name] }
+
+// Has reports whether the field is present in the answer.
+func (l Lead) Has(name string) bool { _, ok := l[name]; return ok }
+
+// Int parses the field as an integer; an empty field is 0.
+func (l Lead) Int(name string) (int64, error) {
+	v := l[name]
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("lsq: lead field %s: %q is not an integer", name, v)
+	}
+	return n, nil
+}
+
+// Float parses the field as a number; an empty field is 0.
+func (l Lead) Float(name string) (float64, error) {
+	v := l[name]
+	if v == "" {
+		return 0, nil
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		return 0, fmt.Errorf("lsq: lead field %s: %q is not a number", name, v)
+	}
+	return f, nil
+}
+
+// Bool parses the field as a boolean: "1", "true", "yes" are true; "",
+// "0", "false", "no" false (any case).
+func (l Lead) Bool(name string) (bool, error) {
+	switch strings.ToLower(l[name]) {
+	case "1", "true", "yes":
+		return true, nil
+	case "", "0", "false", "no":
+		return false, nil
+	}
+	return false, fmt.Errorf("lsq: lead field %s: %q is not a boolean", name, l[name])
+}
+
+// Time parses the field as any date form ParseOutput accepts; an empty
+// field is the zero time.
+func (l Lead) Time(name string) (time.Time, error) {
+	v := l[name]
+	if v == "" {
+		return time.Time{}, nil
+	}
+	return ParseOutput(v)
+}
+
+// Attrs returns the lead as a write body, sorted by name.
+func (l Lead) Attrs() Attrs { return AttrsOf(l) }
+
+// propertyList is a lead as a LeadPropertyList.
+type propertyList struct {
+	LeadPropertyList []struct {
+		Attribute string
+		Value     json.RawMessage
+	}
+}
+
+func (p propertyList) lead() Lead {
+	l := make(Lead, len(p.LeadPropertyList))
+	for _, a := range p.LeadPropertyList {
+		l[a.Attribute] = scalarText(a.Value)
+	}
+	return l
+}
+
+// CreateLead creates a lead (Lead.Create) and returns its ProspectID.
+// A unique value already taken is an error for which IsDuplicate holds.
+func (c *Client) CreateLead(ctx context.Context, attrs Attrs) (string, error) {
+	m, err := c.message(ctx, postWrite("LeadManagement.svc/Lead.Create"), nil, nonNil(attrs))
+	return m.Id, err
+}
+
+// UpdateLead changes the given fields of lead id (Lead.Update). An unknown
+// lead is an error for which IsNotFound holds.
+func (c *Client) UpdateLead(ctx context.Context, id string, attrs Attrs) error {
+	_, err := c.message(ctx, postWrite("LeadManagement.svc/Lead.Update"), query("leadId", id), nonNil(attrs))
+	return err
+}
+
+// CreateOrUpdateLead upserts a lead (Lead.CreateOrUpdate); a SearchBy pair
+// in attrs chooses the matching field. It returns Message.Id (the lead)
+// and AffectedRows.
+func (c *Client) CreateOrUpdateLead(ctx context.Context, attrs Attrs) (Message, error) {
+	return c.message(ctx, postWrite("LeadManagement.svc/Lead.CreateOrUpdate"), nil, nonNil(attrs))
+}
+
+// CaptureLead runs Lead.Capture; behavior is "" or a LeadUpdateBehavior
+// (DoNotUpdate, UpdateOnlyEmptyFields, DoNotUpdateUniqueFields). It
+// returns Message.Id (the lead), RelatedId and IsCreated.
+func (c *Client) CaptureLead(ctx context.Context, attrs Attrs, behavior string) (Message, error) {
+	var q url.Values
+	if behavior != "" {
+		q = query("LeadUpdateBehavior", behavior)
+	}
+	return c.message(ctx, postWrite("LeadManagement.svc/Lead.Capture"), q, nonNil(attrs))
+}
+
+func nonNil(a Attrs) Attrs {
+	if a == nil {
+		return Attrs{}
+	}
+	return a
+}
+
+// one returns the first lead of a list answer, or ErrNotFound.
+func one(leads []Lead, what string) (Lead, error) {
+	if len(leads) == 0 {
+		return nil, fmt.Errorf("lsq: no lead with %s: %w", what, ErrNotFound)
+	}
+	return leads[0], nil
+}
+
+// GetLead returns the lead with ProspectID id (Leads.GetById). An empty
+// answer is an error for which IsNotFound holds.
+func (c *Client) GetLead(ctx context.Context, id string) (Lead, error) {
+	var out []Lead
+	if err := c.call(ctx, getOp("LeadManagement.svc/Leads.GetById"), query("id", id), nil, &out); err != nil {
+		return nil, err
+	}
+	return one(out, "id "+id)
+}
+
+// GetLeadByEmail returns the lead with that email address
+// (Leads.GetByEmailaddress), or an error for which IsNotFound holds.
+func (c *Client) GetLeadByEmail(ctx context.Context, email string) (Lead, error) {
+	var out []Lead
+	if err := c.call(ctx, getOp("LeadManagement.svc/Leads.GetByEmailaddress"), query("emailaddress", email), nil, &out); err != nil {
+		return nil, err
+	}
+	return one(out, "email "+email)
+}
+
+// GetLeadByPhone returns the lead whose Phone or Mobile matches
+// (RetrieveLeadByPhoneNumber), or an error for which IsNotFound holds.
+func (c *Client) GetLeadByPhone(ctx context.Context, phone string) (Lead, error) {
+	var out []Lead
+	if err := c.call(ctx, getOp("LeadManagement.svc/RetrieveLeadByPhoneNumber"), query("phone", phone), nil, &out); err != nil {
+		return nil, err
+	}
+	return one(out, "phone "+phone)
+}
+
+// QuickSearchLeads returns the leads matching key (Leads.GetByQuickSearch);
+// none is an empty slice, not an error.
+func (c *Client) QuickSearchLeads(ctx context.Context, key string) ([]Lead, error) {
+	var out []Lead
+	err := c.call(ctx, getOp("LeadManagement.svc/Leads.GetByQuickSearch"), query("key", key), nil, &out)
+	return out, err
+}
+
+// LeadQuery is the body of Leads.Get: one condition, columns, sort, page.
+type LeadQuery struct {
+	LookupName  string   // schema name of the field to compare
+	LookupValue string   // value (comma-separated for IN)
+	SqlOperator string   // =, LIKE, >, <, <=, >=, <>, IN; default "="
+	Columns     []string // schema names to return; nil: all
+	SortBy      string   // schema name; "" leaves the server's order
+	SortDesc    bool
+	PageIndex   int // 1-based; 0 means 1
+	PageSize    int // 0 means 100
+}
+
+type paging struct {
+	PageIndex int
+	PageSize  int
+}
+
+type columns struct {
+	Include_CSV string
+}
+
+type sorting struct {
+	ColumnName string
+	Direction  string
+}
+
+func sortOf(by string, desc bool) *sorting {
+	if by == "" {
+		return nil
+	}
+	d := "0"
+	if desc {
+		d = "1"
+	}
+	return &sorting{by, d}
+}
+
+func pageOf(i, n, def int) paging {
+	if i <= 0 {
+		i = 1
+	}
+	if n <= 0 {
+		n = def
+	}
+	return paging{i, n}
+}
+
+func colsOf(c []string) *columns {
+	if len(c) == 0 {
+		return nil
+	}
+	return &columns{strings.Join(c, ",")}
+}
+
+// SearchLeads runs Leads.Get and returns one page of flat lead objects.
+func (c *Client) SearchLeads(ctx context.Context, q LeadQuery) ([]Lead, error) {
+	opr := q.SqlOperator
+	if opr == "" {
+		opr = "="
+	}
+	body := struct {
+		Parameter struct{ LookupName, LookupValue, SqlOperator string }
+		Columns   *columns `json:",omitempty"`
+		Sorting   *sorting `json:",omitempty"`
+		Paging    paging
+	}{Columns: colsOf(q.Columns), Sorting: sortOf(q.SortBy, q.SortDesc), Paging: pageOf(q.PageIndex, q.PageSize, 100)}
+	body.Parameter.LookupName, body.Parameter.LookupValue, body.Parameter.SqlOperator = q.LookupName, q.LookupValue, opr
+	var out []Lead
+	err := c.call(ctx, postRead("LeadManagement.svc/Leads.Get"), nil, body, &out)
+	return out, err
+}
+
+// LeadWindow is the body of Leads.RecentlyModified.
+type LeadWindow struct {
+	From, To  time.Time // inclusive window on LeadLastModifiedOn (UTC)
+	Columns   []string  // nil: all
+	SortBy    string    // e.g. "ProspectAutoId"
+	SortDesc  bool
+	PageIndex int // 1-based; 0 means 1
+	PageSize  int // 0 means 1000 (the server caps it at 5000)
+}
+
+// RecentlyModifiedLeads returns the window's total count and one page of
+// leads (Leads.RecentlyModified).
+func (c *Client) RecentlyModifiedLeads(ctx context.Context, w LeadWindow) (int, []Lead, error) {
+	body := struct {
+		Parameter struct{ FromDate, ToDate string }
+		Columns   *columns `json:",omitempty"`
+		Sorting   *sorting `json:",omitempty"`
+		Paging    paging
+	}{Columns: colsOf(w.Columns), Sorting: sortOf(w.SortBy, w.SortDesc), Paging: pageOf(w.PageIndex, w.PageSize, 1000)}
+	body.Parameter.FromDate, body.Parameter.ToDate = FormatDateTimeSeconds(w.From), FormatDateTimeSeconds(w.To)
+	var out struct {
+		RecordCount int
+		Leads       []propertyList
+	}
+	if err := c.call(ctx, postRead("LeadManagement.svc/Leads.RecentlyModified"), nil, body, &out); err != nil {
+		return 0, nil, err
+	}
+	leads := make([]Lead, len(out.Leads))
+	for i, p := range out.Leads {
+		leads[i] = p.lead()
+	}
+	return out.RecordCount, leads, nil
+}
+
+// LeadsByIDs returns the total count and one page of the leads with the
+// given ids (Leads/Retrieve/ByIds). columns is mandatory on LeadSquared.
+func (c *Client) LeadsByIDs(ctx context.Context, ids, cols []string, pageIndex, pageSize int) (int, []Lead, error) {
+	body := struct {
+		SearchParameters struct{ LeadIds []string }
+		Columns          columns
+		Paging           paging
+	}{Columns: columns{strings.Join(cols, ",")}, Paging: pageOf(pageIndex, pageSize, 1000)}
+	body.SearchParameters.LeadIds = ids
+	if body.SearchParameters.LeadIds == nil {
+		body.SearchParameters.LeadIds = []string{}
+	}
+	var out struct {
+		RecordCount int
+		Leads       []Lead
+	}
+	err := c.call(ctx, postRead("LeadManagement.svc/Leads/Retrieve/ByIds"), nil, body, &out)
+	return out.RecordCount, out.Leads, err
+}
+
+// BulkResult is one row of a bulk lead write's answer. RowNumber is
+// 1-based in the order sent; a rejected row has ExceptionType set.
+type BulkResult struct {
+	RowNumber        int
+	LeadId           string
+	LeadCreated      bool
+	LeadUpdated      bool
+	AffectedRows     int
+	ExceptionType    string
+	ExceptionMessage string
+}
+
+// UnmarshalJSON tolerates null for LeadId and the exception fields.
+func (r *BulkResult) UnmarshalJSON(b []byte) error {
+	var raw struct {
+		RowNumber        int
+		LeadId           *string
+		LeadCreated      bool
+		LeadUpdated      bool
+		AffectedRows     int
+		ExceptionType    *string
+		ExceptionMessage *string
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	*r = BulkResult{RowNumber: raw.RowNumber, LeadCreated: raw.LeadCreated, LeadUpdated: raw.LeadUpdated, AffectedRows: raw.AffectedRows}
+	if raw.LeadId != nil {
+		r.LeadId = *raw.LeadId
+	}
+	if raw.ExceptionType != nil {
+		r.ExceptionType = *raw.ExceptionType
+	}
+	if raw.ExceptionMessage != nil {
+		r.ExceptionMessage = *raw.ExceptionMessage
+	}
+	return nil
+}
+
+// Failed reports whether the row was rejected.
+func (r BulkResult) Failed() bool {
+	return r.ExceptionType != "" || r.LeadId == "" && !r.LeadCreated && !r.LeadUpdated
+}
+
+// Bulk caps per call.
+const (
+	MaxBulkCreate         = 50
+	MaxBulkCreateOrUpdate = 25
+)
+
+func rows(in []Attrs) []Attrs {
+	out := make([]Attrs, len(in))
+	for i, a := range in {
+		out[i] = nonNil(a)
+	}
+	return out
+}
+
+// BulkCreateLeads creates up to MaxBulkCreate leads in one call
+// (Lead/Bulk/Create) and returns one result per row. Writes are not
+// retried except on 429 (see RetryPolicy).
+func (c *Client) BulkCreateLeads(ctx context.Context, leads []Attrs) ([]BulkResult, error) {
+	var out []BulkResult
+	err := c.call(ctx, postWrite("LeadManagement.svc/Lead/Bulk/Create"), nil, rows(leads), &out)
+	return out, err
+}
+
+// BulkCreateOrUpdateLeads upserts up to MaxBulkCreateOrUpdate leads
+// (Lead/Bulk/CreateOrUpdate); each row may carry its own SearchBy pair.
+func (c *Client) BulkCreateOrUpdateLeads(ctx context.Context, leads []Attrs) ([]BulkResult, error) {
+	var out []BulkResult
+	err := c.call(ctx, postWrite("LeadManagement.svc/Lead/Bulk/CreateOrUpdate"), nil, rows(leads), &out)
+	return out, err
+}
+
+// BulkUpdateLeads sets one field on up to 50 leads (Lead/Bulk/Update) and
+// returns AffectedRows.
+func (c *Client) BulkUpdateLeads(ctx context.Context, ids []string, field Attr) (int, error) {
+	body := struct {
+		LeadIds    []string
+		LeadFields Attr
+	}{ids, field}
+	m, err := c.message(ctx, postWrite("LeadManagement.svc/Lead/Bulk/Update"), nil, body)
+	return m.AffectedRows, err
+}
+
+// BulkUpdateV2Result is the answer of Lead/Bulk/UpdateV2.
+type BulkUpdateV2Result struct {
+	Status struct {
+		TotalCount, SuccessCount, FailureCount, UnProcessedCount int
+		Message                                                  string
+	}
+	Details struct {
+		FailedLeads, UnProcessedLeads []struct{ Identifier, IdentifierValue, Reason string }
+	}
+}
+
+// BulkUpdateLeadsV2 updates up to 25 leads, several fields each
+// (Lead/Bulk/UpdateV2). searchByKey is a unique field ("" matches by the
+// ProspectId pair in each row); unprocessed asks for unknown leads to be
+// listed as unprocessed instead of failed.
+func (c *Client) BulkUpdateLeadsV2(ctx context.Context, searchByKey string, unprocessed bool, leads []Attrs) (BulkUpdateV2Result, error) {
+	type fields struct{ Fields Attrs }
+	body := struct {
+		SearchByKey        string `json:",omitempty"`
+		Options            struct{ PushNonExistentLeadsToUnProcessedList bool }
+		LeadPropertiesList []fields
+	}{SearchByKey: searchByKey, LeadPropertiesList: make([]fields, len(leads))}
+	body.Options.PushNonExistentLeadsToUnProcessedList = unprocessed
+	for i, l := range leads {
+		body.LeadPropertiesList[i] = fields{nonNil(l)}
+	}
+	var out BulkUpdateV2Result
+	err := c.call(ctx, postWrite("LeadManagement.svc/Lead/Bulk/UpdateV2"), nil, body, &out)
+	return out, err
+}
+
+// DeleteLead deletes lead id for good (Lead/Delete/ById); the org must
+// allow it.
+func (c *Client) DeleteLead(ctx context.Context, id string) error {
+	return c.call(ctx, getWrite("LeadManagement.svc/Lead/Delete/ById"), query("leadId", id), nil, nil)
+}
+
+// MergeLeads merges childID into masterID (Lead.Merge).
+func (c *Client) MergeLeads(ctx context.Context, masterID, childID string) error {
+	return c.call(ctx, postWrite("LeadManagement.svc/Lead.Merge"), query("masterId", masterID, "childId", childID), struct{}{}, nil)
+}
+
+// LeadField is one field of LeadsMetaData.Get.
+type LeadField struct {
+	SchemaName  string
+	DisplayName string
+	DataType    string
+	IsMandatory bool
+	MaxLength   json.Number `json:",omitempty"`
+	IsCustom    bool        `json:",omitempty"`
+	Options     json.RawMessage
+}
+
+// LeadFields returns the org's lead fields (LeadsMetaData.Get).
+func (c *Client) LeadFields(ctx context.Context) ([]LeadField, error) {
+	var out []LeadField
+	err := c.call(ctx, getOp("LeadManagement.svc/LeadsMetaData.Get"), nil, nil, &out)
+	return out, err
+}
+
+// NewLeadField is the body of CreateLeadField.
+type NewLeadField struct {
+	DisplayName string
+	DataType    string // Text, Number, Date, DateTime, Boolean, Dropdown, …
+	IsMandatory bool
+	MaxLength   string `json:",omitempty"`
+	OptionsJson string `json:",omitempty"`
+}
+
+// CreateLeadField adds a custom lead field and returns Message.Id.
+func (c *Client) CreateLeadField(ctx context.Context, f NewLeadField) (string, error) {
+	m, err := c.message(ctx, postWrite("LeadManagement.svc/CreateLeadField"), nil, f)
+	return m.Id, err
+}
+
+// Note is a lead note.
+type Note struct {
+	ProspectNoteId    string   `json:",omitempty"`
+	RelatedProspectId string   `json:",omitempty"`
+	Note              string   `json:",omitempty"`
+	AttachmentName    string   `json:",omitempty"`
+	CreatedByName     string   `json:",omitempty"`
+	CreatedOn         DateTime `json:",omitzero"`
+}
+
+// CreateNote adds a note to a lead (CreateNote) and returns its id.
+func (c *Client) CreateNote(ctx context.Context, leadID, text, attachment string) (string, error) {
+	m, err := c.message(ctx, postWrite("LeadManagement.svc/CreateNote"), nil,
+		Note{RelatedProspectId: leadID, Note: text, AttachmentName: attachment})
+	return m.Id, err
+}
+
+// Notes returns one page of a lead's notes (RetrieveNote), newest first.
+func (c *Client) Notes(ctx context.Context, leadID string, pageIndex, pageSize int) ([]Note, error) {
+	body := struct {
+		Parameter struct{ RelatedId string }
+		Paging    paging
+		Sorting   sorting
+	}{Paging: pageOf(pageIndex, pageSize, 200), Sorting: sorting{"CreatedOn", "1"}}
+	body.Parameter.RelatedId = leadID
+	var out struct{ List []Note }
+	err := c.call(ctx, postRead("LeadManagement.svc/RetrieveNote"), nil, body, &out)
+	return out.List, err
+}
+
+// UpdateNote changes a note's text and attachment (UpdateNote).
+func (c *Client) UpdateNote(ctx context.Context, n Note) error {
+	return c.call(ctx, postWrite("LeadManagement.svc/UpdateNote"), nil, n, nil)
+}
+
+// DeleteNote deletes a lead's note (DeleteNote).
+func (c *Client) DeleteNote(ctx context.Context, leadID, noteID string) error {
+	return c.call(ctx, getWrite("LeadManagement.svc/DeleteNote"), query("prospectId", leadID, "noteId", noteID), nil, nil)
+}
+
+// List is a lead list (Lists.Get).
+type List struct {
+	ListId          string
+	ListName        string
+	ListDescription string
+	ListType        string
+	MemberCount     int
+}
+
+// Lists returns the org's lists (Lists.Get); listType is "" for all, or
+// "0" static, "1" dynamic, "2" refreshable.
+func (c *Client) Lists(ctx context.Context, listType, search string) ([]List, error) {
+	q := url.Values{}
+	if listType != "" {
+		q.Set("ListType", listType)
+	}
+	if search != "" {
+		q.Set("SearchText", search)
+	}
+	var out []List
+	err := c.call(ctx, getOp("LeadManagement.svc/Lists.Get"), q, nil, &out)
+	return out, err
+}
+
+// CreateList makes an empty static list (LeadSegmentation.svc/CreateEmptyList)
+// and returns its id.
+func (c *Client) CreateList(ctx context.Context, name, description string) (string, error) {
+	m, err := c.message(ctx, postWrite("LeadSegmentation.svc/CreateEmptyList"), nil,
+		struct{ Name, Description string }{name, description})
+	return m.Id, err
+}
+
+// AddLeadsToList adds leads to a static list (AddLeadsToStaticList) and
+// returns the server's message.
+func (c *Client) AddLeadsToList(ctx context.Context, listID string, leadIDs []string) (string, error) {
+	m, err := c.message(ctx, postWrite("LeadSegmentation.svc/AddLeadsToStaticList"), nil, struct {
+		ListID  string   `json:"listId"`
+		LeadIDs []string `json:"leadIds"`
+	}{listID, leadIDs})
+	return m.Message, err
+}
+
+// RemoveLeadFromList removes one lead from a static list.
+func (c *Client) RemoveLeadFromList(ctx context.Context, listID, leadID string) error {
+	return c.call(ctx, getWrite("LeadSegmentation.svc/RemoveLeadFromStaticList"), query("ListId", listID, "LeadID", leadID), nil, nil)
+}
+
+// ListMemberCount returns how many leads a list has.
+func (c *Client) ListMemberCount(ctx context.Context, listID string) (int, error) {
+	var out struct{ Count int }
+	err := c.call(ctx, getOp("LeadSegmentation.svc/List/Retrieve/MemberCount"), query("listId", listID), nil, &out)
+	return out.Count, err
+}

@@ -520,33 +520,73 @@ type BulkLeadRow struct {
 	Err      error
 }
 
-// bulk runs fn for every row without an error inside one transaction,
-// each row in its own savepoint: a row that fails is reported and writes
-// nothing, the others commit together. Only an internal error fails the
+// errRowFailed stops bulk's fast attempt at the first failing row.
+var errRowFailed = errors.New("a bulk row failed")
+
+// bulkRun is one bulk call: begin, when set, runs first in the transaction
+// (bulk create allocates the batch's ProspectAutoIds there); fn writes one
+// row.
+type bulkRun struct {
+	begin func(tx *sql.Tx, valid int) error
+	fn    func(tx *sql.Tx, sch *crm.Schema, r *BulkLeadRow, out *LeadRowResult, now time.Time) error
+}
+
+// bulk runs b.fn for every row without an error inside one transaction: a
+// row that fails is reported and writes nothing, the others commit
+// together. The first attempt writes rows directly; only when a row fails
+// is the transaction redone with a savepoint around each row, so a clean
+// batch costs no savepoint statements. Only an internal error fails the
 // whole call.
-func (s *Store) bulk(ctx context.Context, p *crm.Principal, rows []BulkLeadRow, fn func(tx *sql.Tx, sch *crm.Schema, r *BulkLeadRow, out *LeadRowResult, now time.Time) error) ([]LeadRowResult, error) {
+func (s *Store) bulk(ctx context.Context, p *crm.Principal, rows []BulkLeadRow, b bulkRun) ([]LeadRowResult, error) {
 	sch, err := s.Schema(ctx, &p.Org)
 	if err != nil {
 		return nil, err
 	}
+	valid := 0
+	for _, r := range rows {
+		if r.Err == nil {
+			valid++
+		}
+	}
 	out := make([]LeadRowResult, len(rows))
-	err = s.write(ctx, func(tx *sql.Tx) error {
-		now := s.txNow(&p.Org)
-		for i := range rows {
-			out[i] = LeadRowResult{Err: rows[i].Err}
-			if rows[i].Err != nil {
-				continue
+	attempt := func(safe bool) error {
+		return s.write(ctx, func(tx *sql.Tx) error {
+			now := s.txNow(&p.Org)
+			if b.begin != nil && valid > 0 {
+				if err := b.begin(tx, valid); err != nil {
+					return err
+				}
 			}
-			err := s.savepoint(ctx, tx, func() error { return fn(tx, sch, &rows[i], &out[i], now) })
-			if err != nil {
+			for i := range rows {
+				out[i] = LeadRowResult{Err: rows[i].Err}
+				if rows[i].Err != nil {
+					continue
+				}
+				row := func() error { return b.fn(tx, sch, &rows[i], &out[i], now) }
+				var err error
+				if safe {
+					err = s.savepoint(ctx, tx, row)
+				} else {
+					err = row()
+				}
+				if err == nil {
+					continue
+				}
 				if crm.KindOf(err) == crm.KindInternal {
 					return err
 				}
+				if !safe {
+					return errRowFailed
+				}
 				out[i] = LeadRowResult{Err: err, NotFound: out[i].NotFound}
 			}
-		}
-		return nil
-	})
+			return nil
+		})
+	}
+	err = attempt(false)
+	if errors.Is(err, errRowFailed) {
+		err = attempt(true)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -556,24 +596,30 @@ func (s *Store) bulk(ctx context.Context, p *crm.Principal, rows []BulkLeadRow, 
 // BulkCreateLeads is Lead/Bulk/Create: each row becomes a lead or reports
 // its error. Errors: internal only.
 func (s *Store) BulkCreateLeads(ctx context.Context, p *crm.Principal, rows []BulkLeadRow) ([]LeadRowResult, error) {
-	return s.bulk(ctx, p, rows, func(tx *sql.Tx, sch *crm.Schema, r *BulkLeadRow, out *LeadRowResult, now time.Time) error {
+	var ids []int64 // the batch's ProspectAutoIds, allocated in one statement
+	return s.bulk(ctx, p, rows, bulkRun{begin: func(tx *sql.Tx, valid int) (err error) {
+		ids, err = s.nextAutoIDs(ctx, tx, p.Org.ID, valid)
+		return err
+	}, fn: func(tx *sql.Tx, sch *crm.Schema, r *BulkLeadRow, out *LeadRowResult, now time.Time) error {
 		vals, err := crm.PrepareCreate(sch, r.Attrs, p.User.ID)
 		if err != nil {
 			return err
 		}
-		l, err := s.createLeadTx(ctx, tx, p, vals, "", 0, now)
+		id := ids[0]
+		ids = ids[1:]
+		l, err := s.createLeadTx(ctx, tx, p, vals, "", id, now)
 		if err != nil {
 			return err
 		}
 		out.ID, out.Created = l.ID, true
 		return nil
-	})
+	}})
 }
 
 // BulkUpsertLeads is Lead/Bulk/CreateOrUpdate: each row is matched on its
 // SearchBy (default EmailAddress) and updated, or created.
 func (s *Store) BulkUpsertLeads(ctx context.Context, p *crm.Principal, rows []BulkLeadRow) ([]LeadRowResult, error) {
-	return s.bulk(ctx, p, rows, func(tx *sql.Tx, sch *crm.Schema, r *BulkLeadRow, out *LeadRowResult, now time.Time) error {
+	return s.bulk(ctx, p, rows, bulkRun{fn: func(tx *sql.Tx, sch *crm.Schema, r *BulkLeadRow, out *LeadRowResult, now time.Time) error {
 		by := r.SearchBy
 		if by == "" {
 			by = "EmailAddress"
@@ -593,7 +639,7 @@ func (s *Store) BulkUpsertLeads(ctx context.Context, p *crm.Principal, rows []Bu
 			err = attempt()
 		}
 		return err
-	})
+	}})
 }
 
 // BulkUpdateLeads is Lead/Bulk/UpdateV2 (and, with one attribute for
@@ -605,7 +651,7 @@ func (s *Store) BulkUpdateLeads(ctx context.Context, p *crm.Principal, searchBy 
 	if searchBy == "" {
 		searchBy = "ProspectID"
 	}
-	return s.bulk(ctx, p, rows, func(tx *sql.Tx, sch *crm.Schema, r *BulkLeadRow, out *LeadRowResult, now time.Time) error {
+	return s.bulk(ctx, p, rows, bulkRun{fn: func(tx *sql.Tx, sch *crm.Schema, r *BulkLeadRow, out *LeadRowResult, now time.Time) error {
 		key := attrValue(r.Attrs, searchBy)
 		if searchBy == "ProspectID" && key == "" {
 			key = attrValue(r.Attrs, "ProspectId")
@@ -636,7 +682,7 @@ func (s *Store) BulkUpdateLeads(ctx context.Context, p *crm.Principal, searchBy 
 		}
 		out.ID, out.Updated = l.ID, true
 		return nil
-	})
+	}})
 }
 
 // idTaken reports whether any org has a lead with this id (ids are

@@ -132,7 +132,7 @@ func opBulkCreate(ctx context.Context, l *loader, _ *rand.Rand) (int, error) {
 
 func opActivityCreate(ctx context.Context, l *loader, rng *rand.Rand) (int, error) {
 	id := l.ids[rng.IntN(len(l.ids))]
-	body := fmt.Appendf(nil, `{"RelatedProspectId":"%s","ActivityEvent":206,"ActivityNote":"load test","ActivityDateTime":"2024-01-02 03:04:05"}`, id)
+	body := fmt.Appendf(nil, `{"RelatedProspectId":"%s","ActivityEvent":22,"ActivityNote":"load test","ActivityDateTime":"2024-01-02 03:04:05"}`, id)
 	b, err := l.call(ctx, "POST", "ProspectActivity.svc/Create", "", body)
 	if err != nil {
 		return 0, err

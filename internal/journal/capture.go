@@ -25,6 +25,13 @@ func (j *Journal) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		arrived := j.cfg.Clock.Now()
 		start := time.Now()
+		j.handling.Add(1) // the writer waits for handled calls to join its batch
+		handled := false
+		defer func() {
+			if !handled { // the handler panicked
+				j.handling.Add(-1)
+			}
+		}()
 		ci := crm.CallInfoFrom(r.Context()) // an outer middleware may have made it
 		if ci == nil {
 			ci = &crm.CallInfo{}
@@ -42,6 +49,8 @@ func (j *Journal) Middleware(next http.Handler) http.Handler {
 		}
 		e := j.entry(r, ci, bw, tee, arrived)
 		e.Latency = time.Since(start)
+		handled = true
+		j.handling.Add(-1)
 		if err := j.Record(e); err != nil {
 			j.cfg.Fail(w, r, err)
 			return

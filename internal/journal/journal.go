@@ -144,6 +144,7 @@ type Journal struct {
 	fault atomic.Pointer[error] // a forced write failure, for tests
 
 	batches, entries, maxBatch atomic.Int64
+	handling                   atomic.Int64 // calls between Middleware's start and their Record
 	commitNanos                atomic.Int64
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -78,22 +77,35 @@ func (j *Journal) writer() {
 	defer j.writers.Done()
 	batch := make([]pending, 0, j.cfg.MaxBatch)
 	entries := make([]*Entry, 0, j.cfg.MaxBatch)
-	prev := 0 // the last batch's size
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
 	for {
 		p, ok := <-j.queue
 		if !ok {
 			return
 		}
 		batch = append(batch[:0], p)
-		// Under load, let the callers that are already running reach the
-		// queue before committing: a commit costs the same for one entry as
-		// for fifty, and on few cores the writer would otherwise commit
-		// nearly one entry at a time. With one caller there is no wait.
-		if prev > 1 {
-			wait := time.Now().Add(j.cfg.CommitDelay)
-			for len(j.queue) < prev && time.Now().Before(wait) {
-				runtime.Gosched()
+		// Under load, let the calls that are already being handled reach
+		// the queue before committing: a commit costs about the same for one
+		// entry as for fifty. The writer blocks on the queue (it does not
+		// spin, which would take a core from those calls) while any call is
+		// still in its handler, for at most CommitDelay. With one caller
+		// there is no wait.
+		if j.handling.Load() > 0 {
+			timer.Reset(j.cfg.CommitDelay)
+		wait:
+			for len(batch) < j.cfg.MaxBatch && j.handling.Load() > 0 {
+				select {
+				case p, ok := <-j.queue:
+					if !ok {
+						break wait
+					}
+					batch = append(batch, p)
+				case <-timer.C:
+					break wait
+				}
 			}
+			timer.Stop()
 		}
 	fill:
 		for len(batch) < j.cfg.MaxBatch {
@@ -107,7 +119,6 @@ func (j *Journal) writer() {
 				break fill
 			}
 		}
-		prev = len(batch)
 		entries = entries[:0]
 		for _, p := range batch {
 			entries = append(entries, p.e)

@@ -548,6 +548,12 @@ func (a *API) leadActivities(c *call) error {
 	if err != nil {
 		return err
 	}
+	writeActivityPage(c, page)
+	return nil
+}
+
+// writeActivityPage answers {"RecordCount","ProspectActivities":[…]}.
+func writeActivityPage(c *call, page *store.ActivityPage) {
 	list := make([]trailRecord, len(page.List))
 	for i := range page.List {
 		list[i] = trailOf(&page.List[i], page.Types[page.List[i].Code])
@@ -556,7 +562,6 @@ func (a *API) leadActivities(c *call) error {
 		RecordCount        int64
 		ProspectActivities []trailRecord
 	}{page.Total, list})
-	return nil
 }
 
 // fieldDescriptor is one field of an activity type or activity, in
@@ -1120,14 +1125,7 @@ func (a *API) recentActivities(c *call) error {
 	if err != nil {
 		return err
 	}
-	list := make([]trailRecord, len(page.List))
-	for i := range page.List {
-		list[i] = trailOf(&page.List[i], page.Types[page.List[i].Code])
-	}
-	writeJSON(c.w, http.StatusOK, struct {
-		RecordCount        int64
-		ProspectActivities []trailRecord
-	}{page.Total, list})
+	writeActivityPage(c, page)
 	return nil
 }
 

@@ -117,6 +117,19 @@ func (s *Store) insertActivity(ctx context.Context, tx *sql.Tx, org crm.OrgID, l
 	return nil
 }
 
+// postOnLead posts a on lead l (locked by the caller) and recomputes the
+// lead's EngagementScore when a counts towards it; the caller then writes
+// l (touchLead, or saveLead when the lead row changed too).
+func (s *Store) postOnLead(ctx context.Context, tx *sql.Tx, org crm.OrgID, l *crm.Lead, t *crm.ActivityType, a *crm.Activity, now time.Time) error {
+	if err := s.insertActivity(ctx, tx, org, l, t, a, now); err != nil {
+		return err
+	}
+	if a.Engagement != 0 {
+		return s.engagement(ctx, tx, org, l, now)
+	}
+	return nil
+}
+
 func leadScore(l *crm.Lead) int64 {
 	f, _ := strconv.ParseFloat(l.Values["Score"], 64)
 	return int64(f)
@@ -240,13 +253,8 @@ func (s *Store) PostActivity(ctx context.Context, p *crm.Principal, leadID strin
 			return err
 		}
 		now := fromMS(ms(s.now(p.Org.ClockOffset)))
-		if err := s.insertActivity(ctx, tx, p.Org.ID, l, t, a, now); err != nil {
+		if err := s.postOnLead(ctx, tx, p.Org.ID, l, t, a, now); err != nil {
 			return err
-		}
-		if a.Engagement != 0 {
-			if err := s.engagement(ctx, tx, p.Org.ID, l, now); err != nil {
-				return err
-			}
 		}
 		return s.touchLead(ctx, tx, p.Org.ID, l)
 	})
@@ -296,26 +304,12 @@ func (s *Store) CaptureActivity(ctx context.Context, p *crm.Principal, searchBy 
 			if err != nil {
 				return err
 			}
-			if err := s.checkOwner(ctx, tx, p.Org.ID, vals["OwnerId"], p.User.ID); err != nil {
-				return err
-			}
-			ids, err := s.nextAutoIDs(ctx, tx, p.Org.ID, 1)
-			if err != nil {
-				return err
-			}
-			l = &crm.Lead{ID: crm.NewID(), AutoID: ids[0], Values: vals, CreatedBy: p.User.ID, ModifiedBy: p.User.ID,
-				CreatedOn: now, ModifiedOn: now, LastModifiedOn: now}
-			if err := s.insertLead(ctx, tx, p.Org.ID, l); err != nil {
+			if l, err = s.createLeadTx(ctx, tx, p, vals, "", 0, now); err != nil {
 				return err
 			}
 			created = true
-			if err := s.insertActivity(ctx, tx, p.Org.ID, l, t, a, now); err != nil {
+			if err := s.postOnLead(ctx, tx, p.Org.ID, l, t, a, now); err != nil {
 				return err
-			}
-			if a.Engagement != 0 {
-				if err := s.engagement(ctx, tx, p.Org.ID, l, now); err != nil {
-					return err
-				}
 			}
 			return s.touchLead(ctx, tx, p.Org.ID, l)
 		case err != nil:
@@ -339,13 +333,8 @@ func (s *Store) CaptureActivity(ctx context.Context, p *crm.Principal, searchBy 
 			}
 			l.Values, l.ModifiedBy, l.ModifiedOn = vals, p.User.ID, now
 		}
-		if err := s.insertActivity(ctx, tx, p.Org.ID, l, t, a, now); err != nil {
+		if err := s.postOnLead(ctx, tx, p.Org.ID, l, t, a, now); err != nil {
 			return err
-		}
-		if a.Engagement != 0 {
-			if err := s.engagement(ctx, tx, p.Org.ID, l, now); err != nil {
-				return err
-			}
 		}
 		return s.saveLead(ctx, tx, p.Org.ID, l)
 	})

@@ -289,13 +289,8 @@ func (s *Store) captureTx(ctx context.Context, tx *sql.Tx, p *crm.Principal, sch
 		return nil, err
 	}
 	a := &crm.Activity{Owner: res.Lead.Values["OwnerId"], CreatedBy: p.User.ID, ModifiedBy: p.User.ID}
-	if err := s.insertActivity(ctx, tx, p.Org.ID, res.Lead, t, a, now); err != nil {
+	if err := s.postOnLead(ctx, tx, p.Org.ID, res.Lead, t, a, now); err != nil {
 		return nil, err
-	}
-	if a.Engagement != 0 {
-		if err := s.engagement(ctx, tx, p.Org.ID, res.Lead, now); err != nil {
-			return nil, err
-		}
 	}
 	res.ActivityID = a.ID
 	return res, s.touchLead(ctx, tx, p.Org.ID, res.Lead)

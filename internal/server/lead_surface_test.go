@@ -314,3 +314,67 @@ func TestBulkCapsWriteNothing(t *testing.T) {
 		}
 	})
 }
+
+// TestCaptureMatching walks Lead.Capture's matching table (reference §3.4)
+// row by row: which lead each capture lands on, and whether it creates.
+func TestCaptureMatching(t *testing.T) {
+	const visitor = "01a21183-0000-7000-8000-0000000000bb"
+	cases := []struct {
+		name    string
+		attrs   string // {a} is lead A's id
+		created bool
+		lands   string // "a", "b", "new" or "visitor"
+		query   string
+	}{
+		{"1_no_identity_creates", `{"Attribute":"FirstName","Value":"Zed"}`, true, "new", ""},
+		{"5_id_only_updates", `{"Attribute":"ProspectID","Value":"{a}"},{"Attribute":"JobTitle","Value":"X"}`, false, "a", ""},
+		{"5_id_and_same_email_updates", `{"Attribute":"ProspectID","Value":"{a}"},{"Attribute":"EmailAddress","Value":"A@example.com"}`, false, "a", ""},
+		{"4_id_with_other_email_creates", `{"Attribute":"ProspectID","Value":"{a}"},{"Attribute":"EmailAddress","Value":"new@example.com"}`, true, "new", ""},
+		{"2_id_beats_phone", `{"Attribute":"ProspectID","Value":"{a}"},{"Attribute":"Phone","Value":"+1-555-0002"}`, false, "a", "?LeadUpdateBehavior=DoNotUpdateUniqueFields"},
+		{"6_unknown_id_email_matches", `{"Attribute":"ProspectID","Value":"` + visitor + `"},{"Attribute":"EmailAddress","Value":"b@example.com"}`, false, "b", ""},
+		{"3_unknown_id_creates_with_it", `{"Attribute":"ProspectID","Value":"` + visitor + `"},{"Attribute":"FirstName","Value":"Vi"}`, true, "visitor", ""},
+		{"6_email_matches", `{"Attribute":"EmailAddress","Value":"b@EXAMPLE.com"}`, false, "b", ""},
+		{"6_phone_matches_after_email_misses", `{"Attribute":"EmailAddress","Value":"new@example.com"},{"Attribute":"Phone","Value":"15550002"}`, false, "b", ""},
+		{"6_nothing_matches_creates", `{"Attribute":"EmailAddress","Value":"new@example.com"},{"Attribute":"Phone","Value":"+1-555-0009"}`, true, "new", ""},
+		{"7_searchby_phone_first", `{"Attribute":"EmailAddress","Value":"a@example.com"},{"Attribute":"Phone","Value":"+1-555-0002"},{"Attribute":"SearchBy","Value":"Phone"},{"Attribute":"JobTitle","Value":"X"}`, false, "b", "?LeadUpdateBehavior=DoNotUpdateUniqueFields"},
+		{"7_searchby_ignored_with_id_email_phone", `{"Attribute":"ProspectID","Value":"{a}"},{"Attribute":"EmailAddress","Value":"a@example.com"},{"Attribute":"Phone","Value":"+1-555-0007"},{"Attribute":"SearchBy","Value":"Phone"}`, false, "a", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			forEach(t, func(t *testing.T, e *env) {
+				ids := map[string]string{
+					"a":       e.createLead(`[{"Attribute":"EmailAddress","Value":"a@example.com"},{"Attribute":"Phone","Value":"+1-555-0001"}]`),
+					"b":       e.createLead(`[{"Attribute":"EmailAddress","Value":"b@example.com"},{"Attribute":"Phone","Value":"+1-555-0002"}]`),
+					"visitor": visitor,
+				}
+				r := e.v2("POST", "LeadManagement.svc/Lead.Capture"+c.query, "["+strings.ReplaceAll(c.attrs, "{a}", ids["a"])+"]")
+				var out struct {
+					Status  string
+					Message struct {
+						Id, RelatedId string
+						IsCreated     bool
+					}
+				}
+				if err := json.Unmarshal(r.body, &out); err != nil || out.Status != "Success" {
+					t.Fatalf("capture: %d %s", r.status, r.body)
+				}
+				if out.Message.IsCreated != c.created {
+					t.Errorf("IsCreated = %v, want %v", out.Message.IsCreated, c.created)
+				}
+				switch c.lands {
+				case "new":
+					if out.Message.Id == ids["a"] || out.Message.Id == ids["b"] {
+						t.Errorf("landed on an existing lead %s, want a new one", out.Message.Id)
+					}
+				default:
+					if out.Message.Id != ids[c.lands] {
+						t.Errorf("landed on %s, want lead %s (%s)", out.Message.Id, c.lands, ids[c.lands])
+					}
+				}
+				if out.Message.RelatedId == "" {
+					t.Error("no RelatedId (the Lead Capture activity)")
+				}
+			})
+		})
+	}
+}

@@ -82,7 +82,7 @@ func scanLead(row interface{ Scan(...any) error }, l *crm.Lead) error {
 	}
 	l.CreatedOn, l.ModifiedOn, l.LastModifiedOn = fromMS(created), fromMS(modified), fromMS(last)
 	l.Values = make(map[string]string, 24)
-	return json.Unmarshal([]byte(fields), &l.Values)
+	return decodeFields(fields, l.Values)
 }
 
 // normID lower-cases a lead id; ok is false when it is not a UUID, which

@@ -1,0 +1,53 @@
+package store
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestDecodeFields: the hand parser and encoding/json agree on every
+// object json.Marshal writes, and on malformed text.
+func TestDecodeFields(t *testing.T) {
+	maps := []map[string]string{
+		{}, {"FirstName": "Ann"}, {"a": "", "b": "x y", "mx_City": "Zürich"},
+		{"Notes": "line\nbreak", "q": `say "hi"`, "lt": "<b>&</b>", "u": "\u2028"},
+		{"k\\": "v\\", "emoji": "😀", "nul": "a\x00b"},
+	}
+	for _, m := range maps {
+		b, _ := json.Marshal(m)
+		got := map[string]string{}
+		if err := decodeFields(string(b), got); err != nil {
+			t.Fatalf("%s: %v", b, err)
+		}
+		if diff := cmp.Diff(m, got); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", b, diff)
+		}
+	}
+	for _, bad := range []string{``, `{`, `{"a"}`, `{"a":1}`, `{"a":"b",}`, `{"a":"b"} x`, `[]`, `{"a":"b"`} {
+		want := json.Unmarshal([]byte(bad), &map[string]string{})
+		got := decodeFields(bad, map[string]string{})
+		if (want == nil) != (got == nil) {
+			t.Errorf("%q: err %v, encoding/json says %v", bad, got, want)
+		}
+	}
+}
+
+func FuzzDecodeFields(f *testing.F) {
+	for _, s := range []string{`{}`, `{"a":"b"}`, `{"a":"\u00e9","b":""}`, `{"a" : "b" , "c":"d"}`, `{"a":null}`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want := map[string]string{}
+		werr := json.Unmarshal([]byte(s), &want)
+		got := map[string]string{}
+		gerr := decodeFields(s, got)
+		if (werr == nil) != (gerr == nil) {
+			t.Fatalf("%q: err %v, encoding/json says %v", s, gerr, werr)
+		}
+		if werr == nil && !cmp.Equal(want, got) {
+			t.Fatalf("%q: got %v, want %v", s, got, want)
+		}
+	})
+}

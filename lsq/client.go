@@ -402,6 +402,19 @@ func (c *Client) message(ctx context.Context, o op, q url.Values, body any) (Mes
 	return env.Message, err
 }
 
+// Do calls any /v2 operation the typed methods do not cover, with the
+// client's keys, retries and logging: method is GET or POST, operation is
+// "Service.svc/Operation", params may be nil, body (when not nil) is sent
+// as JSON and a 2xx answer is decoded into out (when not nil). GET calls
+// count as idempotent reads for retries; POST calls as writes.
+func (c *Client) Do(ctx context.Context, method, operation string, params url.Values, body, out any) error {
+	o := op{method: strings.ToUpper(method), path: strings.TrimPrefix(operation, "/"), read: strings.EqualFold(method, http.MethodGet)}
+	if p, ok := strings.CutPrefix(strings.ToLower(o.path), "v2/"); ok {
+		o.path = o.path[len(o.path)-len(p):]
+	}
+	return c.call(ctx, o, params, body, out)
+}
+
 func query(kv ...string) url.Values {
 	q := make(url.Values, len(kv)/2)
 	for i := 0; i+1 < len(kv); i += 2 {

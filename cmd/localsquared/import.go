@@ -382,7 +382,7 @@ func (im *importer) mapColumns(ctx context.Context, header []string) ([]string, 
 		}
 		over[strings.ToLower(strings.TrimSpace(col))] = strings.TrimSpace(schema)
 	}
-	fields, err := im.cl.LeadFields(ctx)
+	fields, err := im.cl.LeadFields(ctx, false)
 	var e *lsq.Error
 	known := map[string]string{} // lower-cased schema or display name → schema name
 	haveMeta := err == nil

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -388,6 +389,28 @@ type Message struct {
 	IsSuccessful      bool   `json:",omitempty"`
 	Message           string `json:",omitempty"`
 	LeadScore         *int   `json:",omitempty"`
+}
+
+// UnmarshalJSON reads LeadScore as a number or as the string the server
+// sends ("14").
+func (m *Message) UnmarshalJSON(b []byte) error {
+	type plain Message
+	var raw struct {
+		plain
+		LeadScore json.RawMessage
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	*m = Message(raw.plain)
+	if s := scalarText(raw.LeadScore); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return fmt.Errorf("lsq: LeadScore %q is not a whole number", s)
+		}
+		m.LeadScore = &n
+	}
+	return nil
 }
 
 type envelope struct {

@@ -13,6 +13,9 @@ const unknownID = "01a21183-0000-7000-8000-000000000000"
 
 func e2eLeads(t *testing.T, e *env) {
 	ctx, c := e.ctx, e.c
+	if c.BaseURL() != e.srv.URL {
+		t.Errorf("BaseURL %q, want %q", c.BaseURL(), e.srv.URL)
+	}
 	id := must[string](t)(c.CreateLead(ctx, lsq.Pairs("FirstName", "Ann", "EmailAddress", "ann@example.com", "Phone", "+91 98450 12345")))
 	check(t, c.UpdateLead(ctx, id, lsq.Pairs("LastName", "Lee")))
 	l := must[lsq.Lead](t)(c.GetLead(ctx, id))

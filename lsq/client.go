@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -390,6 +391,28 @@ type Message struct {
 	LeadScore         *int   `json:",omitempty"`
 }
 
+// UnmarshalJSON reads LeadScore as a number or as the string the server
+// sends ("14").
+func (m *Message) UnmarshalJSON(b []byte) error {
+	type plain Message
+	var raw struct {
+		plain
+		LeadScore json.RawMessage
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	*m = Message(raw.plain)
+	if s := scalarText(raw.LeadScore); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return fmt.Errorf("lsq: LeadScore %q is not a whole number", s)
+		}
+		m.LeadScore = &n
+	}
+	return nil
+}
+
 type envelope struct {
 	Status  string
 	Message Message
@@ -400,6 +423,19 @@ func (c *Client) message(ctx context.Context, o op, q url.Values, body any) (Mes
 	var env envelope
 	err := c.call(ctx, o, q, body, &env)
 	return env.Message, err
+}
+
+// Do calls any /v2 operation the typed methods do not cover, with the
+// client's keys, retries and logging: method is GET or POST, operation is
+// "Service.svc/Operation", params may be nil, body (when not nil) is sent
+// as JSON and a 2xx answer is decoded into out (when not nil). GET calls
+// count as idempotent reads for retries; POST calls as writes.
+func (c *Client) Do(ctx context.Context, method, operation string, params url.Values, body, out any) error {
+	o := op{method: strings.ToUpper(method), path: strings.TrimPrefix(operation, "/"), read: strings.EqualFold(method, http.MethodGet)}
+	if p, ok := strings.CutPrefix(strings.ToLower(o.path), "v2/"); ok {
+		o.path = o.path[len(o.path)-len(p):]
+	}
+	return c.call(ctx, o, params, body, out)
 }
 
 func query(kv ...string) url.Values {

@@ -65,7 +65,7 @@ func (e *Error) Is(target error) bool {
 		return e.Status == http.StatusNotFound || e.ExceptionType == "MXInvalidEntityException" ||
 			e.ExceptionType == "MXUnknownProspectActivityException"
 	case ErrDuplicate:
-		return e.ExceptionType == "MXDuplicateEntryException"
+		return e.ExceptionType == "MXDuplicateEntryException" || e.ExceptionType == "MXDuplicateEntityNameException"
 	case ErrRateLimited:
 		return e.Status == http.StatusTooManyRequests || e.ExceptionType == "MXAPIRateLimitExceededException"
 	case ErrInvalid:
@@ -87,8 +87,9 @@ func (e *Error) Is(target error) bool {
 // MXUnknownProspectActivityException), a 404, or an empty read.
 func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
 
-// IsDuplicate reports whether err is MXDuplicateEntryException: a unique
-// value (email, phone, name) already belongs to another record.
+// IsDuplicate reports whether err is MXDuplicateEntryException or
+// MXDuplicateEntityNameException: a unique value (email, phone, name)
+// already belongs to another record.
 func IsDuplicate(err error) bool { return errors.Is(err, ErrDuplicate) }
 
 // IsRateLimited reports whether err is a 429 (MXAPIRateLimitExceededException).

@@ -182,6 +182,14 @@ func (p propertyList) lead() Lead {
 	return l
 }
 
+func leadsOf(ps []propertyList) []Lead {
+	leads := make([]Lead, len(ps))
+	for i, p := range ps {
+		leads[i] = p.lead()
+	}
+	return leads
+}
+
 // CreateLead creates a lead (Lead.Create) and returns its ProspectID.
 // A unique value already taken is an error for which IsDuplicate holds.
 func (c *Client) CreateLead(ctx context.Context, attrs Attrs) (string, error) {
@@ -366,11 +374,7 @@ func (c *Client) RecentlyModifiedLeads(ctx context.Context, w LeadWindow) (int, 
 	if err := c.call(ctx, postRead("LeadManagement.svc/Leads.RecentlyModified"), nil, body, &out); err != nil {
 		return 0, nil, err
 	}
-	leads := make([]Lead, len(out.Leads))
-	for i, p := range out.Leads {
-		leads[i] = p.lead()
-	}
-	return out.RecordCount, leads, nil
+	return out.RecordCount, leadsOf(out.Leads), nil
 }
 
 // LeadsByIDs returns the total count and one page of the leads with the
@@ -513,85 +517,231 @@ func (c *Client) BulkUpdateLeadsV2(ctx context.Context, searchByKey string, unpr
 // DeleteLead deletes lead id for good (Lead/Delete/ById); the org must
 // allow it.
 func (c *Client) DeleteLead(ctx context.Context, id string) error {
-	return c.call(ctx, getWrite("LeadManagement.svc/Lead/Delete/ById"), query("leadId", id), nil, nil)
+	_, err := c.message(ctx, getWrite("LeadManagement.svc/Lead/Delete/ById"), query("leadId", id), nil)
+	return err
 }
 
-// MergeLeads merges childID into masterID (Lead.Merge).
+// MergeLeads merges childID into masterID (Lead.Merge): the master keeps
+// its values and takes the child's activities, tasks, notes and list
+// memberships; the child is deleted. The master's Lead Merge activity
+// (event 3003) is the audit id MergedChildLeads takes.
 func (c *Client) MergeLeads(ctx context.Context, masterID, childID string) error {
 	return c.call(ctx, postWrite("LeadManagement.svc/Lead.Merge"), query("masterId", masterID, "childId", childID), struct{}{}, nil)
 }
 
-// LeadField is one field of LeadsMetaData.Get.
-type LeadField struct {
-	SchemaName  string
-	DisplayName string
-	DataType    string
-	IsMandatory bool
-	MaxLength   json.Number `json:",omitempty"`
-	IsCustom    bool        `json:",omitempty"`
-	Options     json.RawMessage
+// MergedChildLeads returns the leads a merge absorbed, as they were
+// (GetMergedChildLeadsByAuditId); auditID is the id of the master's Lead
+// Merge activity.
+func (c *Client) MergedChildLeads(ctx context.Context, auditID string) ([]Lead, error) {
+	body := struct {
+		Parameter struct{ MergeAuditId string }
+	}{}
+	body.Parameter.MergeAuditId = auditID
+	var out []Lead
+	err := c.call(ctx, postRead("LeadManagement.svc/GetMergedChildLeadsByAuditId"), nil, body, &out)
+	return out, err
 }
 
-// LeadFields returns the org's lead fields (LeadsMetaData.Get).
-func (c *Client) LeadFields(ctx context.Context) ([]LeadField, error) {
+// ConvertLead makes visitor id a lead (Lead.Convert), setting attrs
+// (which may be empty); on a lead it is an update.
+func (c *Client) ConvertLead(ctx context.Context, id string, attrs Attrs) error {
+	_, err := c.message(ctx, postWrite("LeadManagement.svc/Lead.Convert"), query("leadId", id), nonNil(attrs))
+	return err
+}
+
+// LeadField is one item of LeadsMetaData.Get: a system or custom lead
+// field. Properties the server sends as null read as the zero value.
+type LeadField struct {
+	Entity              string
+	SchemaName          string
+	DisplayName         string
+	DataType            string // Text, Number, Email, Phone, Website, Date, DateTime, Time, Select, Boolean, …
+	IsMandatory         bool
+	Options             []FieldOption // Select fields; nil otherwise or when option sets were excluded
+	MaxLength           string        // "" when unlimited
+	EntityAttributeId   string
+	Name                string
+	Description         string
+	EntityAttributeType int // 0 system, 1 custom
+	RenderType          int
+	RenderTypeTextValue string
+	IsVisible           bool
+	IsSearchable        bool
+	ShowInMailMerge     bool
+	RangeMin            string
+	DefaultValue        string
+	AllowMultiple       bool
+	ShowInImport        bool
+	ShowInQuickAdd      bool
+	ShowInQuickSearch   bool
+	OwnerID             string
+	CreatedBy           string
+	CreatedOn           DateTime
+	ModifiedBy          string
+	ModifiedOn          DateTime
+	OwnerIdName         string
+	CreatedByName       string
+	ModifiedByName      string
+	IsLeadIdentifier    bool // a unique field: a lead can be found by it
+	LockAfterCreate     int
+	UseInLeadClone      bool
+	IsSortable          bool
+}
+
+// FieldOption is one option of a Select lead field.
+type FieldOption struct {
+	Value string
+}
+
+// LeadFields returns the org's lead fields, system fields first
+// (LeadsMetaData.Get). withOptions false asks the server to leave out
+// Select options (excludeOptionSets=1), which is faster on large schemas.
+func (c *Client) LeadFields(ctx context.Context, withOptions bool) ([]LeadField, error) {
+	var q url.Values
+	if !withOptions {
+		q = query("excludeOptionSets", "1")
+	}
 	var out []LeadField
-	err := c.call(ctx, getOp("LeadManagement.svc/LeadsMetaData.Get"), nil, nil, &out)
+	err := c.call(ctx, getOp("LeadManagement.svc/LeadsMetaData.Get"), q, nil, &out)
 	return out, err
+}
+
+// GetLeadField returns one lead field by its schema name, matched exactly
+// (LeadsMetaData.Get?schemaName=). An unknown name is an error for which
+// IsInvalid holds.
+func (c *Client) GetLeadField(ctx context.Context, schemaName string) (LeadField, error) {
+	var out []LeadField
+	if err := c.call(ctx, getOp("LeadManagement.svc/LeadsMetaData.Get"), query("schemaName", schemaName), nil, &out); err != nil {
+		return LeadField{}, err
+	}
+	if len(out) == 0 {
+		return LeadField{}, fmt.Errorf("lsq: no lead field %s: %w", schemaName, ErrNotFound)
+	}
+	return out[0], nil
 }
 
 // NewLeadField is the body of CreateLeadField.
 type NewLeadField struct {
-	DisplayName string
-	DataType    string // Text, Number, Date, DateTime, Boolean, Dropdown, …
-	IsMandatory bool
-	MaxLength   string `json:",omitempty"`
-	OptionsJson string `json:",omitempty"`
+	DisplayName         string
+	DataType            string // Text, Number, Email, Phone, Website, Date, DateTime, Time, Select, Boolean
+	RenderTypeTextValue string `json:",omitempty"` // e.g. TextArea, RadioButton; "" means the type's default
+	IsMandatory         bool
+	MaxLength           string `json:",omitempty"`
+	ShowInQuickSearch   bool   `json:",omitempty"`
+	// OptionsJson is the JSON text of [{"Value","Text","Order"}] for Select
+	// fields. When it is empty, Options (in order) fills it.
+	OptionsJson string   `json:",omitempty"`
+	Options     []string `json:"-"`
 }
 
-// CreateLeadField adds a custom lead field and returns Message.Id.
+// CreateLeadField adds a custom lead field (Administrator keys) and
+// returns its schema name (Message.Id, "mx_…"). A name already taken is
+// an error for which IsDuplicate holds.
 func (c *Client) CreateLeadField(ctx context.Context, f NewLeadField) (string, error) {
+	if f.OptionsJson == "" && len(f.Options) > 0 {
+		type option struct {
+			Value, Text string
+			Order       int
+		}
+		opts := make([]option, len(f.Options))
+		for i, v := range f.Options {
+			opts[i] = option{v, v, i + 1}
+		}
+		b, err := json.Marshal(opts)
+		if err != nil {
+			return "", err
+		}
+		f.OptionsJson = string(b)
+	}
 	m, err := c.message(ctx, postWrite("LeadManagement.svc/CreateLeadField"), nil, f)
 	return m.Id, err
 }
 
-// Note is a lead note.
-type Note struct {
-	ProspectNoteId    string   `json:",omitempty"`
-	RelatedProspectId string   `json:",omitempty"`
-	Note              string   `json:",omitempty"`
-	AttachmentName    string   `json:",omitempty"`
-	CreatedByName     string   `json:",omitempty"`
-	CreatedOn         DateTime `json:",omitzero"`
+// PushLeadFieldOptions appends options to a custom Select field
+// (LeadField/Dropdown/Options/Push, Administrator keys) and returns
+// AffectedRows: 1 when any option was new, 0 when all were there.
+func (c *Client) PushLeadFieldOptions(ctx context.Context, schemaName string, options []string) (int, error) {
+	m, err := c.message(ctx, postWrite("LeadManagement.svc/LeadField/Dropdown/Options/Push"), nil, struct {
+		SchemaName string
+		Options    []string
+	}{schemaName, nonNilSlice(options)})
+	return m.AffectedRows, err
 }
 
-// CreateNote adds a note to a lead (CreateNote) and returns its id.
+// Note is a lead note as RetrieveNote answers it.
+type Note struct {
+	ProspectNoteId    string
+	RelatedProspectId string
+	Note              string
+	AttachmentName    string
+	AttachmentURL     string
+	CreatedBy         string
+	CreatedByName     string
+	CreatedOn         DateTime
+	ModifiedBy        string
+	ModifiedByName    string
+	ModifiedOn        DateTime
+}
+
+// CreateNote adds a note to a lead (CreateNote) and returns its id. A
+// note needs text or an attachment name.
 func (c *Client) CreateNote(ctx context.Context, leadID, text, attachment string) (string, error) {
-	m, err := c.message(ctx, postWrite("LeadManagement.svc/CreateNote"), nil,
-		Note{RelatedProspectId: leadID, Note: text, AttachmentName: attachment})
+	m, err := c.message(ctx, postWrite("LeadManagement.svc/CreateNote"), nil, struct {
+		RelatedProspectId string
+		Note              string `json:",omitempty"`
+		AttachmentName    string `json:",omitempty"`
+	}{leadID, text, attachment})
 	return m.Id, err
 }
 
-// Notes returns one page of a lead's notes (RetrieveNote), newest first.
-func (c *Client) Notes(ctx context.Context, leadID string, pageIndex, pageSize int) ([]Note, error) {
+// Notes returns a lead's note count and one page of its notes, newest
+// first (RetrieveNote). pageIndex is 1-based (0 means 1); pageSize 0
+// means 200.
+func (c *Client) Notes(ctx context.Context, leadID string, pageIndex, pageSize int) (int, []Note, error) {
 	body := struct {
 		Parameter struct{ RelatedId string }
 		Paging    paging
 		Sorting   sorting
 	}{Paging: pageOf(pageIndex, pageSize, 200), Sorting: sorting{"CreatedOn", "1"}}
 	body.Parameter.RelatedId = leadID
-	var out struct{ List []Note }
+	var out struct {
+		RecordCount int
+		List        []Note
+	}
 	err := c.call(ctx, postRead("LeadManagement.svc/RetrieveNote"), nil, body, &out)
-	return out.List, err
+	return out.RecordCount, out.List, err
 }
 
-// UpdateNote changes a note's text and attachment (UpdateNote).
-func (c *Client) UpdateNote(ctx context.Context, n Note) error {
-	return c.call(ctx, postWrite("LeadManagement.svc/UpdateNote"), nil, n, nil)
+// GetNote returns one note of a lead (RetrieveNote with Parameter.Id), or
+// an error for which IsNotFound holds.
+func (c *Client) GetNote(ctx context.Context, leadID, noteID string) (Note, error) {
+	body := struct {
+		Parameter struct{ RelatedId, Id string }
+	}{}
+	body.Parameter.RelatedId, body.Parameter.Id = leadID, noteID
+	var out struct{ List []Note }
+	if err := c.call(ctx, postRead("LeadManagement.svc/RetrieveNote"), nil, body, &out); err != nil {
+		return Note{}, err
+	}
+	if len(out.List) == 0 {
+		return Note{}, fmt.Errorf("lsq: no note %s on lead %s: %w", noteID, leadID, ErrNotFound)
+	}
+	return out.List[0], nil
+}
+
+// UpdateNote replaces the text and attachment name of a lead's note
+// (UpdateNote); both are sent, so "" clears them.
+func (c *Client) UpdateNote(ctx context.Context, leadID, noteID, text, attachment string) error {
+	_, err := c.message(ctx, postWrite("LeadManagement.svc/UpdateNote"), nil, struct {
+		RelatedProspectId, ProspectNoteId, Note, AttachmentName string
+	}{leadID, noteID, text, attachment})
+	return err
 }
 
 // DeleteNote deletes a lead's note (DeleteNote).
 func (c *Client) DeleteNote(ctx context.Context, leadID, noteID string) error {
-	return c.call(ctx, getWrite("LeadManagement.svc/DeleteNote"), query("prospectId", leadID, "noteId", noteID), nil, nil)
+	_, err := c.message(ctx, getWrite("LeadManagement.svc/DeleteNote"), query("prospectId", leadID, "noteId", noteID), nil)
+	return err
 }
 
 // List is a lead list (Lists.Get).
@@ -599,19 +749,32 @@ type List struct {
 	ListId          string
 	ListName        string
 	ListDescription string
-	ListType        string
+	ListType        string // "static", "dynamic" or "refreshable"
 	MemberCount     int
 }
 
-// Lists returns the org's lists (Lists.Get); listType is "" for all, or
-// "0" static, "1" dynamic, "2" refreshable.
-func (c *Client) Lists(ctx context.Context, listType, search string) ([]List, error) {
+// ListQuery filters Lists.Get; the zero value is every list, first page.
+type ListQuery struct {
+	Type      string // "" all, "0" static, "1" dynamic, "2" refreshable
+	Search    string // part of the name
+	PageIndex int    // 1-based; 0 leaves the server's default (1)
+	PageSize  int    // 0 leaves the server's default (100)
+}
+
+// Lists returns one page of the org's lists by name (Lists.Get).
+func (c *Client) Lists(ctx context.Context, lq ListQuery) ([]List, error) {
 	q := url.Values{}
-	if listType != "" {
-		q.Set("ListType", listType)
+	if lq.Type != "" {
+		q.Set("ListType", lq.Type)
 	}
-	if search != "" {
-		q.Set("SearchText", search)
+	if lq.Search != "" {
+		q.Set("SearchText", lq.Search)
+	}
+	if lq.PageIndex > 0 {
+		q.Set("PageIndex", strconv.Itoa(lq.PageIndex))
+	}
+	if lq.PageSize > 0 {
+		q.Set("PageSize", strconv.Itoa(lq.PageSize))
 	}
 	var out []List
 	err := c.call(ctx, getOp("LeadManagement.svc/Lists.Get"), q, nil, &out)
@@ -619,31 +782,85 @@ func (c *Client) Lists(ctx context.Context, listType, search string) ([]List, er
 }
 
 // CreateList makes an empty static list (LeadSegmentation.svc/CreateEmptyList)
-// and returns its id.
+// and returns its id. A name already taken is an error for which
+// IsDuplicate holds.
 func (c *Client) CreateList(ctx context.Context, name, description string) (string, error) {
 	m, err := c.message(ctx, postWrite("LeadSegmentation.svc/CreateEmptyList"), nil,
 		struct{ Name, Description string }{name, description})
 	return m.Id, err
 }
 
-// AddLeadsToList adds leads to a static list (AddLeadsToStaticList) and
-// returns the server's message.
+// AddLeadsToList adds leads to a static list, all or nothing
+// (LeadSegmentation.svc/AddLeadsToStaticList), and returns the server's
+// message ("Successfully added N lead(s) to list").
 func (c *Client) AddLeadsToList(ctx context.Context, listID string, leadIDs []string) (string, error) {
 	m, err := c.message(ctx, postWrite("LeadSegmentation.svc/AddLeadsToStaticList"), nil, struct {
 		ListID  string   `json:"listId"`
 		LeadIDs []string `json:"leadIds"`
-	}{listID, leadIDs})
+	}{listID, nonNilSlice(leadIDs)})
 	return m.Message, err
 }
 
-// RemoveLeadFromList removes one lead from a static list.
-func (c *Client) RemoveLeadFromList(ctx context.Context, listID, leadID string) error {
-	return c.call(ctx, getWrite("LeadSegmentation.svc/RemoveLeadFromStaticList"), query("ListId", listID, "LeadID", leadID), nil, nil)
+// AddLeadToList adds one lead to a static list
+// (LeadManagement.svc/AddLeadToStaticList) and reports whether it was
+// added (false: it was already a member).
+func (c *Client) AddLeadToList(ctx context.Context, listID, leadID string) (bool, error) {
+	m, err := c.message(ctx, postWrite("LeadManagement.svc/AddLeadToStaticList"), query("listId", listID, "leadId", leadID), struct{}{})
+	return m.AffectedRows > 0, err
 }
 
-// ListMemberCount returns how many leads a list has.
+// RemoveLeadFromList removes one lead from a static list
+// (LeadSegmentation.svc/RemoveLeadFromStaticList).
+func (c *Client) RemoveLeadFromList(ctx context.Context, listID, leadID string) error {
+	_, err := c.message(ctx, getWrite("LeadSegmentation.svc/RemoveLeadFromStaticList"), query("ListId", listID, "LeadID", leadID), nil)
+	return err
+}
+
+// ListMemberCount returns how many leads a list has
+// (LeadSegmentation.svc/List/Retrieve/MemberCount, Message.Count).
 func (c *Client) ListMemberCount(ctx context.Context, listID string) (int, error) {
-	var out struct{ Count int }
+	var out struct{ Message struct{ Count int } }
 	err := c.call(ctx, getOp("LeadSegmentation.svc/List/Retrieve/MemberCount"), query("listId", listID), nil, &out)
-	return out.Count, err
+	return out.Message.Count, err
+}
+
+// IsListMember reports whether a lead is in a list (List.CheckLead,
+// Message.IsMember).
+func (c *Client) IsListMember(ctx context.Context, listID, leadID string) (bool, error) {
+	var out struct{ Message struct{ IsMember bool } }
+	err := c.call(ctx, getOp("LeadManagement.svc/List.CheckLead"), query("listId", listID, "leadId", leadID), nil, &out)
+	return out.Message.IsMember, err
+}
+
+// ListLeadsQuery is the body of Leads/Retrieve/BySearchParameter.
+type ListLeadsQuery struct {
+	ListID    string
+	Columns   []string // schema names to return; nil: every field
+	SortBy    string   // schema name; "" is ProspectAutoId
+	SortDesc  bool
+	PageIndex int // 1-based; 0 means 1
+	PageSize  int // 0 means 100
+}
+
+// LeadsInList returns a list's member count and one page of its leads
+// (Leads/Retrieve/BySearchParameter).
+func (c *Client) LeadsInList(ctx context.Context, q ListLeadsQuery) (int, []Lead, error) {
+	body := struct {
+		SearchParameters struct {
+			ListId            string
+			RetrieveBehaviour string
+		}
+		Columns *columns `json:",omitempty"`
+		Sorting *sorting `json:",omitempty"`
+		Paging  paging
+	}{Columns: colsOf(q.Columns), Sorting: sortOf(q.SortBy, q.SortDesc), Paging: pageOf(q.PageIndex, q.PageSize, 100)}
+	body.SearchParameters.ListId, body.SearchParameters.RetrieveBehaviour = q.ListID, "0"
+	var out struct {
+		RecordCount int
+		Leads       []propertyList
+	}
+	if err := c.call(ctx, postRead("LeadManagement.svc/Leads/Retrieve/BySearchParameter"), nil, body, &out); err != nil {
+		return 0, nil, err
+	}
+	return out.RecordCount, leadsOf(out.Leads), nil
 }

@@ -98,7 +98,7 @@ func exportLeads(ctx context.Context, cl *lsq.Client, w lsq.LeadWindow, dst io.W
 	cw := csv.NewWriter(bw)
 	header := w.Columns
 	if header == nil {
-		fields, err := cl.LeadFields(ctx)
+		fields, err := cl.LeadFields(ctx, false)
 		var e *lsq.Error
 		switch {
 		case err == nil:

@@ -115,6 +115,8 @@ type importer struct {
 	reportF  *os.File
 	sent     int // rows handled this run
 	rejected int
+	created  int // leads the server reports created this run
+	updated  int // leads the server reports updated this run (--upsert-by)
 	already  int // rows found imported by an earlier, interrupted run
 }
 
@@ -235,7 +237,8 @@ func importCSV(sig context.Context, cl *lsq.Client, o importOpts, stdout, stderr
 	if readErr != nil {
 		return fail(fmt.Errorf("%s changed while importing: %w", o.file, readErr))
 	}
-	summary := fmt.Sprintf("%d rows sent in %s, %d rejected", im.sent, time.Since(start).Round(time.Millisecond), im.rejected)
+	summary := fmt.Sprintf("%d rows sent in %s, %d created, %d updated, %d rejected",
+		im.sent, time.Since(start).Round(time.Millisecond), im.created, im.updated, im.rejected)
 	if im.already > 0 {
 		summary += fmt.Sprintf(", %d found already imported", im.already)
 	}
@@ -325,6 +328,11 @@ func (im *importer) send(ctx context.Context, j job) error {
 		case !ok:
 			im.reject(j.lines[i], "MissingResult", "the server sent no result for this row")
 		case !r.Failed():
+			if r.LeadCreated {
+				im.created++
+			} else if r.LeadUpdated {
+				im.updated++
+			}
 		case retry && r.ExceptionType == "MXDuplicateEntryException":
 			// Sent by a run that was stopped before it could record the
 			// outcome: the row is there already.
@@ -382,7 +390,7 @@ func (im *importer) mapColumns(ctx context.Context, header []string) ([]string, 
 		}
 		over[strings.ToLower(strings.TrimSpace(col))] = strings.TrimSpace(schema)
 	}
-	fields, err := im.cl.LeadFields(ctx)
+	fields, err := im.cl.LeadFields(ctx, false)
 	var e *lsq.Error
 	known := map[string]string{} // lower-cased schema or display name → schema name
 	haveMeta := err == nil

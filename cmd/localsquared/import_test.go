@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -21,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/localsquared/localsquared/lsq"
 	"github.com/localsquared/localsquared/lsqtest"
 )
 
@@ -309,20 +311,190 @@ func TestImportMapsDisplayNames(t *testing.T) {
 	}
 }
 
+// forBackends runs fn against a fresh in-process server on SQLite and,
+// when LSQ_TEST_POSTGRES_DSN is set, on PostgreSQL.
+func forBackends(t *testing.T, fn func(t *testing.T, srv *lsqtest.Server)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, lsqtest.Start(t)) })
+	t.Run("postgres", func(t *testing.T) { fn(t, lsqtest.Start(t, lsqtest.Postgres())) })
+}
+
+// serverCLI runs the real binary against srv with its keys.
+func serverCLI(t *testing.T, srv *lsqtest.Server, args ...string) (int, string, string) {
+	t.Helper()
+	return cliEnv(t, []string{"LOCALSQUARED_URL=" + srv.URL, "LOCALSQUARED_ACCESS_KEY=" + srv.AccessKey,
+		"LOCALSQUARED_SECRET_KEY=" + srv.SecretKey}, args...)
+}
+
+// writeLeadsCSV writes n data rows (FirstName, LastName, EmailAddress
+// user<i>@example.com, Revenue) to dir/name and returns the path; edit may
+// change row i (1-based) before it is written.
+func writeLeadsCSV(t *testing.T, dir, name string, n int, edit func(i int, rec []string)) string {
+	t.Helper()
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	w.Write([]string{"FirstName", "Last Name", "EmailAddress", "Revenue"})
+	for i := 1; i <= n; i++ {
+		rec := []string{fmt.Sprintf("First%d", i), fmt.Sprintf("Last, %d", i), fmt.Sprintf("user%d@example.com", i), strconv.Itoa(i * 10)}
+		if edit != nil {
+			edit(i, rec)
+		}
+		w.Write(rec)
+	}
+	w.Flush()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// leadCount is the number of leads in srv's org.
+func leadCount(t *testing.T, srv *lsqtest.Server) int {
+	t.Helper()
+	n, _, err := srv.Client.RecentlyModifiedLeads(context.Background(), lsq.LeadWindow{From: time.Now().Add(-24 * time.Hour),
+		To: time.Now().Add(24 * time.Hour), Columns: []string{"ProspectID"}, PageSize: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestImportEndToEnd imports a file with good and bad rows into a real
+// server through the real binary, on both databases.
 func TestImportEndToEnd(t *testing.T) {
+	forBackends(t, func(t *testing.T, srv *lsqtest.Server) {
+		ctx := context.Background()
+		path := writeLeadsCSV(t, t.TempDir(), "leads.csv", 120, func(i int, rec []string) {
+			switch i {
+			case 10:
+				rec[2] = "not-an-email"
+			case 30:
+				rec[2] = "USER5@example.com" // a duplicate of row 5
+			case 77:
+				rec[3] = "lots"
+			}
+		})
+		code, out, errOut := serverCLI(t, srv, "import", path, "--parallel", "3")
+		if code != exitRejected {
+			t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+		}
+		if !strings.Contains(out, "120 rows sent") || !strings.Contains(out, "117 created, 0 updated, 3 rejected") {
+			t.Errorf("stdout %q", out)
+		}
+		got := readReport(t, filepath.Join(filepath.Dir(path), "leads.rejected.csv"))
+		sort.Slice(got[1:], func(i, j int) bool {
+			a, _ := strconv.Atoi(got[1+i][0])
+			b, _ := strconv.Atoi(got[1+j][0])
+			return a < b
+		})
+		if len(got) != 4 || got[0][1] != "ExceptionType" || got[1][0] != "11" || got[2][0] != "31" || got[3][0] != "78" ||
+			got[1][1] != "MXInvalidInputException" || !strings.Contains(got[1][2], "EmailAddress") ||
+			got[2][1] != "MXDuplicateEntryException" || got[3][1] != "MXInvalidDataTypeException" {
+			t.Errorf("report %q", got)
+		}
+		if n := leadCount(t, srv); n != 117 {
+			t.Errorf("%d leads in the org, want 117", n)
+		}
+		// Every good row is a lead with the row's values; display names
+		// ("Last Name") map to schema names.
+		for _, i := range []int{1, 5, 9, 11, 76, 120} {
+			l, err := srv.Client.GetLeadByEmail(ctx, fmt.Sprintf("user%d@example.com", i))
+			if err != nil || l.Get("FirstName") != fmt.Sprintf("First%d", i) || l.Get("LastName") != fmt.Sprintf("Last, %d", i) ||
+				l.Get("Revenue") != strconv.Itoa(i*10) {
+				t.Errorf("row %d: %v %v", i, l, err)
+			}
+		}
+		for _, email := range []string{"user10@example.com", "user30@example.com", "user77@example.com"} {
+			if _, err := srv.Client.GetLeadByEmail(ctx, email); !lsq.IsNotFound(err) {
+				t.Errorf("rejected row %s: %v", email, err)
+			}
+		}
+		// A re-run finds everything done and sends nothing.
+		code, out, _ = serverCLI(t, srv, "import", path)
+		if code != 0 || !strings.Contains(out, "nothing to do") || leadCount(t, srv) != 117 {
+			t.Errorf("re-run: exit %d, %q", code, out)
+		}
+	})
+}
+
+// TestImportUpsertEndToEnd imports one file twice with --upsert-by
+// EmailAddress: the first run creates, the second (a fresh checkpoint)
+// updates every lead and creates none.
+func TestImportUpsertEndToEnd(t *testing.T) {
+	forBackends(t, func(t *testing.T, srv *lsqtest.Server) {
+		ctx := context.Background()
+		dir := t.TempDir()
+		path := writeLeadsCSV(t, dir, "leads.csv", 60, nil)
+		code, out, errOut := serverCLI(t, srv, "import", path, "--upsert-by", "EmailAddress")
+		if code != 0 || !strings.Contains(out, "60 rows sent") || !strings.Contains(out, "60 created, 0 updated, 0 rejected") {
+			t.Fatalf("first import: exit %d\n%s\n%s", code, out, errOut)
+		}
+		before, err := srv.Client.GetLeadByEmail(ctx, "user7@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Remove(path + ".checkpoint"); err != nil {
+			t.Fatal(err)
+		}
+		code, out, errOut = serverCLI(t, srv, "import", path, "--upsert-by", "EmailAddress", "--parallel", "2")
+		if code != 0 || !strings.Contains(out, "60 rows sent") || !strings.Contains(out, "0 created, 60 updated, 0 rejected") {
+			t.Fatalf("second import: exit %d\n%s\n%s", code, out, errOut)
+		}
+		if n := leadCount(t, srv); n != 60 {
+			t.Errorf("%d leads after two upsert imports, want 60", n)
+		}
+		after, err := srv.Client.GetLeadByEmail(ctx, "user7@example.com")
+		// Same values: the leads are matched and left as they were.
+		if err != nil || after.ID() != before.ID() || after.Get("ModifiedOn") != before.Get("ModifiedOn") {
+			t.Errorf("upserted lead before %v\nafter %v %v", before, after, err)
+		}
+		// A changed file updates the values in place.
+		changed := writeLeadsCSV(t, dir, "changed.csv", 60, func(i int, rec []string) {
+			rec[0] = fmt.Sprintf("New%d", i)
+			if i == 60 {
+				rec[2] = "user61@example.com"
+			}
+		})
+		code, out, errOut = serverCLI(t, srv, "import", changed, "--upsert-by", "EmailAddress")
+		if code != 0 || !strings.Contains(out, "1 created, 59 updated, 0 rejected") {
+			t.Fatalf("changed import: exit %d\n%s\n%s", code, out, errOut)
+		}
+		if l, err := srv.Client.GetLeadByEmail(ctx, "user7@example.com"); err != nil || l.ID() != before.ID() || l.Get("FirstName") != "New7" ||
+			l.Get("ModifiedOn") == before.Get("ModifiedOn") {
+			t.Errorf("updated lead %v %v", l, err)
+		}
+		if n := leadCount(t, srv); n != 61 {
+			t.Errorf("%d leads, want 61", n)
+		}
+	})
+}
+
+var bigImport = flag.Bool("bigimport", false, "run TestImportThroughput (20,000 rows through the real binary)")
+
+// TestImportThroughput imports 20,000 rows into a fresh SQLite server
+// through the real binary and logs rows/s. Opt-in:
+// go test ./cmd/localsquared -run TestImportThroughput -args -bigimport
+func TestImportThroughput(t *testing.T) {
+	if !*bigImport {
+		t.Skip("opt-in: go test ./cmd/localsquared -run TestImportThroughput -v -args -bigimport")
+	}
+	const rows = 20000
 	srv := lsqtest.Start(t)
-	path := writeCSV(t, 60, 10)
-	var out, errOut bytes.Buffer
-	code := run([]string{"import", path, "--url", srv.URL, "--access-key", srv.AccessKey, "--secret-key", srv.SecretKey}, &out, &errOut)
-	if strings.Contains(errOut.String(), "MXAPINotFoundException") {
-		t.Skipf("this server does not serve Lead/Bulk/Create yet: %s", errOut.String())
+	path := writeLeadsCSV(t, t.TempDir(), "big.csv", rows, nil)
+	if _, err := buildBinary(); err != nil {
+		t.Fatal(err)
 	}
-	if code != exitRejected {
-		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errOut.String())
+	start := time.Now()
+	code, out, errOut := serverCLI(t, srv, "import", path, "--quiet")
+	wall := time.Since(start)
+	if code != 0 || !strings.Contains(out, fmt.Sprintf("%d created, 0 updated, 0 rejected", rows)) {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
-	if _, err := srv.Client.GetLeadByEmail(context.Background(), "user60@example.com"); err != nil {
-		t.Error(err)
+	if n := leadCount(t, srv); n != rows {
+		t.Fatalf("%d leads, want %d", n, rows)
 	}
+	t.Logf("imported %d rows in %s: %.0f rows/s (whole process: start, CSV check, send)", rows, wall.Round(time.Millisecond), rows/wall.Seconds())
+	t.Logf("import summary: %s", strings.TrimSpace(out))
 }
 
 func TestExportPages(t *testing.T) {

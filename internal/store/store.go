@@ -136,9 +136,9 @@ func (s *Store) openSQLite(opts Options) error {
 	// failing while another connection holds a lock.
 	// cache_size: SQLite's default page cache is 2 MB, far less than the
 	// index pages a write touches in a table of a million leads (a lead has
-	// a dozen indexes); the writer keeps 64 MB and each reader 16 MB.
+	// a dozen indexes); the writer keeps 32 MB and each reader 8 MB.
 	dsn := "file:" + s.path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
-		"&_pragma=synchronous(" + sync + ")&_pragma=foreign_keys(ON)&_pragma=cache_size(-65536)&_txlock=immediate"
+		"&_pragma=synchronous(" + sync + ")&_pragma=foreign_keys(ON)&_pragma=cache_size(-32768)&_txlock=immediate"
 	w, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return fmt.Errorf("store.Open: %w", err)
@@ -148,7 +148,7 @@ func (s *Store) openSQLite(opts Options) error {
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
-	r, err := sql.Open("sqlite", "file:"+s.path+"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_pragma=query_only(1)&_pragma=cache_size(-16384)")
+	r, err := sql.Open("sqlite", "file:"+s.path+"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_pragma=query_only(1)&_pragma=cache_size(-8192)")
 	if err != nil {
 		w.Close()
 		return fmt.Errorf("store.Open: %w", err)

@@ -88,6 +88,7 @@ func isoTemplates() map[string][]isoTemplate {
 		lm + "Lead.Capture": {
 			w("POST", lm+"Lead.Capture", `[{"Attribute":"ProspectID","Value":"{lead}"},{"Attribute":"FirstName","Value":"C{rand}"}]`),
 			w("POST", lm+"Lead.Capture", `[{"Attribute":"EmailAddress","Value":"{email}"},{"Attribute":"Source","Value":"Web"}]`),
+			wm("POST", lm+"Lead.Capture", `[{"Attribute":"EmailAddress","Value":"{email}"},{"Attribute":"OwnerId","Value":"{user}"}]`),
 			wm("POST", lm+"Lead.Capture", `[{"Attribute":"ProspectID","Value":"{lead}"},{"Attribute":"EmailAddress","Value":"{email}"}]`),
 		},
 		lm + "Lead.Convert":                 {w("POST", lm+"Lead.Convert?leadId={lead}", `[]`)},
@@ -102,9 +103,11 @@ func isoTemplates() map[string][]isoTemplate {
 		},
 		lm + "Lead/Bulk/Update": {
 			wm("POST", lm+"Lead/Bulk/Update", `{"LeadIds":["{lead}","{lead2}"],"LeadFields":{"Attribute":"Company","Value":"Z{rand}"}}`),
+			wm("POST", lm+"Lead/Bulk/Update", `{"LeadIds":["{lead}"],"LeadFields":{"Attribute":"OwnerId","Value":"{user}"}}`),
 		},
 		lm + "Lead/Bulk/UpdateV2": {
 			wm("POST", lm+"Lead/Bulk/UpdateV2", `{"SearchByKey":"ProspectId","LeadPropertiesList":[{"Fields":[{"Attribute":"ProspectId","Value":"{lead}"},{"Attribute":"JobTitle","Value":"V{rand}"}]},{"Fields":[{"Attribute":"ProspectId","Value":"{lead2}"},{"Attribute":"JobTitle","Value":"V{rand}"}]}]}`),
+			wm("POST", lm+"Lead/Bulk/UpdateV2", `{"SearchByKey":"ProspectId","LeadPropertiesList":[{"Fields":[{"Attribute":"ProspectId","Value":"{lead}"},{"Attribute":"OwnerId","Value":"{user}"}]}]}`),
 			wm("POST", lm+"Lead/Bulk/UpdateV2", `{"SearchByKey":"EmailAddress","Options":{"PushNonExistentLeadsToUnProcessedList":true},"LeadPropertiesList":[{"Fields":[{"Attribute":"EmailAddress","Value":"{email}"},{"Attribute":"JobTitle","Value":"V{rand}"}]}]}`),
 		},
 		lm + "Leads.GetByEmailaddress": {r("GET", lm+"Leads.GetByEmailaddress?emailaddress={email}", "")},
@@ -141,10 +144,12 @@ func isoTemplates() map[string][]isoTemplate {
 			w("POST", pa+"Create", `{"RelatedProspectId":"{lead}","ActivityEvent":{code},"ActivityNote":"n{rand}","Fields":[{"SchemaName":"mx_Custom_1","Value":"v"}]}`),
 			w("POST", pa+"Create", `{"EmailAddress":"{email}","ActivityEvent":21}`),
 			wm("POST", pa+"Create", `{"RelatedProspectId":"{lead}","ActivityEvent":21,"Fields":[{"SchemaName":"Owner","Value":"{user}"}]}`),
+			wm("POST", pa+"Create", `{"RelatedProspectId":"{lead}","ActivityEvent":21,"ActivityOwnerEmail":"{uemail}"}`),
 		},
 		pa + "CreateCustom": {
 			w("POST", pa+"CreateCustom", `{"LeadDetails":[{"Attribute":"EmailAddress","Value":"{email}"},{"Attribute":"SearchBy","Value":"EmailAddress"}],"Activity":{"ActivityEvent":21,"ActivityNote":"n{rand}"}}`),
-			w("POST", pa+"CreateCustom", `{"LeadDetails":[{"Attribute":"ProspectID","Value":"{lead}"},{"Attribute":"FirstName","Value":"X{rand}"}],"Activity":{"ActivityEvent":21}}`),
+			w("POST", pa+"CreateCustom", `{"LeadDetails":[{"Attribute":"ProspectID","Value":"{lead}"},{"Attribute":"FirstName","Value":"X{rand}"},{"Attribute":"SearchBy","Value":"ProspectId"}],"Activity":{"ActivityEvent":21}}`),
+			wm("POST", pa+"CreateCustom", `{"LeadDetails":[{"Attribute":"EmailAddress","Value":"{email}"},{"Attribute":"OwnerId","Value":"{user}"}],"Activity":{"ActivityEvent":21}}`),
 		},
 		pa + "Bulk/CustomActivity/Add/ByLeadId": {
 			wm("POST", pa+"Bulk/CustomActivity/Add/ByLeadId", `[{"RelatedProspectId":"{lead}","ActivityEvent":21},{"RelatedProspectId":"{lead2}","ActivityEvent":21,"ActivityOwnerEmail":"{uemail}"}]`),
@@ -153,9 +158,12 @@ func isoTemplates() map[string][]isoTemplate {
 			w("POST", pa+"Bulk/CustomActivity/Add/ByLeadField?searchBy=EmailAddress", `[{"SearchByValue":"{email}","ActivityEvent":21}]`),
 			w("POST", pa+"Bulk/CustomActivity/Add/ByLeadField?searchBy=Phone", `[{"SearchByValue":"{phone}","ActivityEvent":21}]`),
 		},
-		pa + "CustomActivity/Update": {w("POST", pa+"CustomActivity/Update", `{"ProspectActivityId":"{act}","ActivityNote":"u{rand}"}`)},
-		pa + "CustomActivity/Lock":   {w("GET", pa+"CustomActivity/Lock?activityId={act}", "")},
-		pa + "Retrieve":              {r("POST", pa+"Retrieve?leadId={lead}", `{"Paging":{"Offset":0,"RowCount":100}}`)},
+		pa + "CustomActivity/Update": {
+			w("POST", pa+"CustomActivity/Update", `{"ProspectActivityId":"{act}","ActivityNote":"u{rand}"}`),
+			wm("POST", pa+"CustomActivity/Update", `{"ProspectActivityId":"{act}","Fields":[{"SchemaName":"Owner","Value":"{user}"}]}`),
+		},
+		pa + "CustomActivity/Lock": {w("GET", pa+"CustomActivity/Lock?activityId={act}", "")},
+		pa + "Retrieve":            {r("POST", pa+"Retrieve?leadId={lead}", `{"Paging":{"Offset":0,"RowCount":100}}`)},
 		pa + "GetActivityDetails": {
 			r("GET", pa+"GetActivityDetails?activityId={act}", ""),
 			r("GET", pa+"GetActivityDetails?activityId={audit}", ""),
@@ -185,7 +193,12 @@ func isoTemplates() map[string][]isoTemplate {
 		ts + "Bulk/Create": {
 			wm("POST", ts+"Bulk/Create", `{"TaskList":[{"Name":"N{rand}","TaskType":{"Name":"Follow Up"},"RelatedEntityId":"{lead}"},{"Name":"M{rand}","TaskType":{"Name":"Follow Up"},"OwnerId":"{user}"}]}`),
 		},
-		ts + "Update":       {w("POST", ts+"Update", `{"UserTaskId":"{task}","Name":"N{rand}"}`)},
+		ts + "Update": {
+			w("POST", ts+"Update", `{"UserTaskId":"{task}","Name":"N{rand}"}`),
+			wm("POST", ts+"Update", `{"UserTaskId":"{task}","RelatedEntityId":"{lead}"}`),
+			wm("POST", ts+"Update", `{"UserTaskId":"{task}","OwnerId":"{user}"}`),
+			wm("POST", ts+"Update", `{"UserTaskId":"{task}","OwnerEmailAddress":"{uemail}"}`),
+		},
 		ts + "MarkComplete": {w("GET", ts+"MarkComplete?id={task}", "")},
 		ts + "BulkUpdateAppointmentTime": {
 			w("POST", ts+"BulkUpdateAppointmentTime", `{"TaskList":[{"UserTaskId":"{task}","FromDate":"2030-07-01 10:00:00","ToDate":"2030-07-01 11:00:00"}]}`),
@@ -234,7 +247,10 @@ func isoTemplates() map[string][]isoTemplate {
 			w("POST", um+"User/Create", `{"FirstName":"U{rand}","EmailAddress":"{uemail}","Role":"Sales_User"}`),
 			w("POST", um+"User/Create", `{"FirstName":"U{rand}","EmailAddress":"m{rand}@example.com","Role":"Sales_User","ManagerUserId":"{user}"}`),
 		},
-		um + "User/Update":       {w("POST", um+"User/Update?UserId={user}", `{"user":{"LastName":"X{rand}"}}`)},
+		um + "User/Update": {
+			w("POST", um+"User/Update?UserId={user}", `{"user":{"LastName":"X{rand}"}}`),
+			wm("POST", um+"User/Update?UserId={user}", `{"user":{"ManagerUserId":"{user2}"}}`),
+		},
 		um + "User/MarkObsolete": {w("GET", um+"User/MarkObsolete?userid={user}", "")},
 	}
 	return t
@@ -593,17 +609,24 @@ func (x *isoRun) randomCall(caller *isoOrg, ops []lsqapi.Operation, tmpls map[st
 			uv[s] = fv[s]
 		}
 	}
+	own := len(fSent) == 0 || !slices.Contains(slices.Collect(maps.Values(foreign)), true)
+	// The twin goes first, so that what the foreign call stores (if
+	// anything) is what the caller's data holds afterwards.
+	var ur resp
+	if !own {
+		ur = x.call(keys, query, tm.method, fill(tm.path, uv, true), fill(tm.body, uv, false))
+	}
 	fr := x.call(keys, query, tm.method, fill(tm.path, fv, true), fill(tm.body, fv, false))
 	name := fmt.Sprintf("org %d %s %s %s", caller.id, tm.method, fill(tm.path, fv, false), truncate([]byte(fill(tm.body, fv, false))))
 	fb := placeholders(string(fr.body), fSent)
+	isoDebug[fmt.Sprintf("%s %s %d %s", tm.method, tm.path, fr.status, exceptionType(fr.body))]++
 	x.scan("answer to "+name, caller, fb)
 	if fr.status == 500 && exceptionType(fr.body) == "MXInternalException" {
 		x.t.Errorf("%s: internal error %s", name, fr.body)
 	}
-	if len(fSent) == 0 || len(foreign) == 0 || !slices.Contains(mapsValues(foreign), true) {
+	if own {
 		return // an own call: nothing to compare
 	}
-	ur := x.call(keys, query, tm.method, fill(tm.path, uv, true), fill(tm.body, uv, false))
 	ub := placeholders(string(ur.body), uSent)
 	x.scan("answer to the twin of "+name, caller, ub)
 	if fr.status != ur.status || exceptionType(fr.body) != exceptionType(ur.body) {
@@ -639,14 +662,6 @@ func (x *isoRun) randomCall(caller *isoOrg, ops []lsqapi.Operation, tmpls map[st
 	}
 }
 
-func mapsValues(m map[string]bool) []bool {
-	out := make([]bool, 0, len(m))
-	for _, v := range m {
-		out = append(out, v)
-	}
-	return out
-}
-
 // crossKeys sends caller's access key with another org's secret key (in
 // headers or the query): refused exactly like a wrong secret.
 func (x *isoRun) crossKeys(caller *isoOrg) {
@@ -667,7 +682,7 @@ func (x *isoRun) crossKeys(caller *isoOrg) {
 }
 
 // snapshot is everything org o can read of its own data, plus its lead
-// count from the store.
+// count from the store; it is scanned for other orgs' values.
 func (x *isoRun) snapshot(o *isoOrg) string {
 	x.t.Helper()
 	var b strings.Builder
@@ -701,6 +716,9 @@ func (x *isoRun) snapshot(o *isoOrg) string {
 		x.t.Fatal(err)
 	}
 	fmt.Fprintf(&b, "leads in the store: %d\n", n)
+	// What the org holds must not name any other org's values, beyond
+	// those its own calls stored.
+	x.scan(fmt.Sprintf("org %d's own data", o.id), o, b.String())
 	return b.String()
 }
 
@@ -755,6 +773,7 @@ func TestIsolation(t *testing.T) {
 					x.randomCall(caller, ops, tmpls)
 				}
 			}
+			x.snapshot(caller)
 			for o, b := range before {
 				if a := x.snapshot(o); a != b {
 					t.Errorf("org %d's calls changed org %d's data:\n%s", caller.id, o.id, firstDiff(b, a))
@@ -763,6 +782,9 @@ func TestIsolation(t *testing.T) {
 			if t.Failed() {
 				break
 			}
+		}
+		for k, v := range isoDebug {
+			t.Logf("DEBUG %4d %s", v, k)
 		}
 		t.Logf("%d calls in %v", x.calls, time.Since(start).Round(time.Millisecond))
 
@@ -832,3 +854,5 @@ func firstDiff(a, b string) string {
 	}
 	return fmt.Sprintf("%d lines before, %d after", len(al), len(bl))
 }
+
+var isoDebug = map[string]int{}

@@ -383,6 +383,17 @@ func (a *API) updateUser(c *call) error {
 	if up.Email != nil && !validEmail(*up.Email) {
 		return crm.Invalidf("EmailAddress")
 	}
+	// A manager must be a user of the caller's org, as on User/Create: an
+	// unchecked id would store a reference to another org's user.
+	if m := up.Details["ManagerUserId"]; m != "" {
+		_, err := a.store.User(c.ctx, c.p.Org.ID, m)
+		if !crm.ValidID(m) || crm.KindOf(err) == crm.KindNotFound {
+			return crm.Invalidf("ManagerUserId (no user with this id)")
+		}
+		if err != nil {
+			return err
+		}
+	}
 	if err := a.store.UpdateOrgUser(c.ctx, c.p, id, up); err != nil {
 		return err
 	}

@@ -72,6 +72,7 @@ func TestUserTenantIsolation(t *testing.T) {
 			{"POST", "UserManagement.svc/User/AdvancedSearch", `{"Parameter":{"SearchText":"sandbox"}}`, `{"RecordCount":0,"List":[]}`},
 			{"POST", "UserManagement.svc/User/Update?UserId=" + a, `{"user":{"LastName":"X"}}`, "MXInvalidEntityException"},
 			{"GET", "UserManagement.svc/User/MarkObsolete?userid=" + a, "", "MXInvalidEntityException"},
+			{"POST", "UserManagement.svc/User/Update?UserId=" + b["X-User-Id"], `{"user":{"ManagerUserId":"` + a + `"}}`, "ManagerUserId (no user with this id)"},
 		} {
 			r := e.do(c.method, "/v2/"+c.path, b, c.body)
 			if !strings.Contains(string(r.body), c.want) {

@@ -332,7 +332,7 @@ func TestCaptureMatching(t *testing.T) {
 		{"4_id_with_other_email_creates", `{"Attribute":"ProspectID","Value":"{a}"},{"Attribute":"EmailAddress","Value":"new@example.com"}`, true, "new", ""},
 		{"2_id_beats_phone", `{"Attribute":"ProspectID","Value":"{a}"},{"Attribute":"Phone","Value":"+1-555-0002"}`, false, "a", "?LeadUpdateBehavior=DoNotUpdateUniqueFields"},
 		{"6_unknown_id_email_matches", `{"Attribute":"ProspectID","Value":"` + visitor + `"},{"Attribute":"EmailAddress","Value":"b@example.com"}`, false, "b", ""},
-		{"3_unknown_id_creates_with_it", `{"Attribute":"ProspectID","Value":"` + visitor + `"},{"Attribute":"FirstName","Value":"Vi"}`, true, "visitor", ""},
+		{"3_unknown_id_creates_a_new_lead", `{"Attribute":"ProspectID","Value":"` + visitor + `"},{"Attribute":"FirstName","Value":"Vi"}`, true, "new", ""},
 		{"6_email_matches", `{"Attribute":"EmailAddress","Value":"b@EXAMPLE.com"}`, false, "b", ""},
 		{"6_phone_matches_after_email_misses", `{"Attribute":"EmailAddress","Value":"new@example.com"},{"Attribute":"Phone","Value":"15550002"}`, false, "b", ""},
 		{"6_nothing_matches_creates", `{"Attribute":"EmailAddress","Value":"new@example.com"},{"Attribute":"Phone","Value":"+1-555-0009"}`, true, "new", ""},

@@ -304,7 +304,7 @@ func (s *Store) CaptureActivity(ctx context.Context, p *crm.Principal, searchBy 
 			if err != nil {
 				return err
 			}
-			if l, err = s.createLeadTx(ctx, tx, p, vals, "", 0, now); err != nil {
+			if l, err = s.createLeadTx(ctx, tx, p, vals, 0, now); err != nil {
 				return err
 			}
 			created = true

@@ -128,7 +128,7 @@ func (s *Store) CreateLead(ctx context.Context, p *crm.Principal, attrs []crm.At
 	}
 	var l *crm.Lead
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		l, err = s.createLeadTx(ctx, tx, p, vals, "", 0, s.txNow(&p.Org))
+		l, err = s.createLeadTx(ctx, tx, p, vals, 0, s.txNow(&p.Org))
 		return err
 	})
 	if err != nil {

@@ -12,8 +12,8 @@ import (
 )
 
 // createLeadTx inserts a new lead with vals (from crm.PrepareCreate) in
-// tx. id "" means a new UUID v7; autoID 0 means allocate one.
-func (s *Store) createLeadTx(ctx context.Context, tx *sql.Tx, p *crm.Principal, vals map[string]string, id string, autoID int64, now time.Time) (*crm.Lead, error) {
+// tx, with a new UUID v7; autoID 0 means allocate one.
+func (s *Store) createLeadTx(ctx context.Context, tx *sql.Tx, p *crm.Principal, vals map[string]string, autoID int64, now time.Time) (*crm.Lead, error) {
 	if err := s.checkOwner(ctx, tx, p.Org.ID, vals["OwnerId"], p.User.ID); err != nil {
 		return nil, err
 	}
@@ -24,10 +24,7 @@ func (s *Store) createLeadTx(ctx context.Context, tx *sql.Tx, p *crm.Principal, 
 		}
 		autoID = ids[0]
 	}
-	if id == "" {
-		id = crm.NewID()
-	}
-	l := &crm.Lead{ID: id, AutoID: autoID, Values: vals, CreatedBy: p.User.ID, ModifiedBy: p.User.ID,
+	l := &crm.Lead{ID: crm.NewID(), AutoID: autoID, Values: vals, CreatedBy: p.User.ID, ModifiedBy: p.User.ID,
 		CreatedOn: now, ModifiedOn: now, LastModifiedOn: now}
 	return l, s.insertLead(ctx, tx, p.Org.ID, l)
 }
@@ -130,7 +127,7 @@ func (s *Store) upsertTx(ctx context.Context, tx *sql.Tx, p *crm.Principal, sch 
 	if err != nil {
 		return nil, false, err
 	}
-	l, err := s.createLeadTx(ctx, tx, p, vals, "", 0, now)
+	l, err := s.createLeadTx(ctx, tx, p, vals, 0, now)
 	return l, true, err
 }
 
@@ -186,8 +183,9 @@ type CaptureResult struct {
 // CaptureLead is Lead.Capture: it matches a lead by LeadSquared's rules
 // (SearchBy first unless ProspectID, EmailAddress and Phone are all given;
 // else ProspectID, then EmailAddress, then Phone; a ProspectID whose lead
-// has another email creates a new lead; an unknown ProspectID that is a
-// GUID becomes the new lead's id, as a tracked visitor's id does), updates
+// has another email creates a new lead; an unknown ProspectID is ignored,
+// since LocalSquared has no tracked visitors whose id a lead could take),
+// updates
 // it as behavior allows or creates it, and posts a Lead Capture activity
 // (23) on it, all in one transaction. Errors: those of CreateOrUpdateLead.
 func (s *Store) CaptureLead(ctx context.Context, p *crm.Principal, searchBy string, attrs []crm.Attribute, behavior string) (*CaptureResult, error) {
@@ -231,7 +229,6 @@ func (s *Store) captureTx(ctx context.Context, tx *sql.Tx, p *crm.Principal, sch
 		return s.lockLead(ctx, tx, p.Org.ID, id)
 	}
 	var match *crm.Lead
-	newID := ""
 	var err error
 	switch {
 	case searchBy != "" && !(pid != "" && email != "" && phone != ""):
@@ -244,9 +241,6 @@ func (s *Store) captureTx(ctx context.Context, tx *sql.Tx, p *crm.Principal, sch
 			if match != nil && email != "" && match.Values["EmailAddress"] != "" && crm.EmailKey(match.Values["EmailAddress"]) != crm.EmailKey(email) {
 				match = nil // the id's lead has another email: a new lead
 				break
-			}
-			if match == nil && crm.ValidID(pid) {
-				newID = strings.ToLower(pid)
 			}
 		}
 		if match == nil && err == nil {
@@ -265,16 +259,7 @@ func (s *Store) captureTx(ctx context.Context, tx *sql.Tx, p *crm.Principal, sch
 		if err != nil {
 			return nil, err
 		}
-		if newID != "" {
-			taken, err := s.idTaken(ctx, tx, newID)
-			if err != nil {
-				return nil, err
-			}
-			if taken {
-				newID = "" // another org's lead has it: a fresh id
-			}
-		}
-		if res.Lead, err = s.createLeadTx(ctx, tx, p, vals, newID, 0, now); err != nil {
+		if res.Lead, err = s.createLeadTx(ctx, tx, p, vals, 0, now); err != nil {
 			return nil, err
 		}
 		res.Created = true
@@ -602,7 +587,7 @@ func (s *Store) BulkCreateLeads(ctx context.Context, p *crm.Principal, rows []Bu
 		}
 		id := ids[0]
 		ids = ids[1:]
-		l, err := s.createLeadTx(ctx, tx, p, vals, "", id, now)
+		l, err := s.createLeadTx(ctx, tx, p, vals, id, now)
 		if err != nil {
 			return err
 		}
@@ -678,17 +663,6 @@ func (s *Store) BulkUpdateLeads(ctx context.Context, p *crm.Principal, searchBy 
 		out.ID, out.Updated = l.ID, true
 		return nil
 	}})
-}
-
-// idTaken reports whether any org has a lead with this id (ids are
-// global keys).
-func (s *Store) idTaken(ctx context.Context, tx *sql.Tx, id string) (bool, error) {
-	var one int
-	err := tx.QueryRowContext(ctx, s.d.q(`SELECT 1 FROM leads WHERE id = ?`), id).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
-	return err == nil, internal("store.idTaken", err)
 }
 
 // moveLeadExtras re-points a merged child's notes and list memberships at

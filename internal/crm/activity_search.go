@@ -60,8 +60,8 @@ var activitySystemFields = []ActivitySearchField{
 }
 
 // SearchField returns the searchable field of activities of type t named
-// name (system names case-insensitively, custom fields by exact schema
-// name), or false.
+// name (case-insensitively; the result carries the canonical name), or
+// false.
 func (t *ActivityType) SearchField(name string) (ActivitySearchField, bool) {
 	name = strings.TrimSpace(name)
 	for _, f := range activitySystemFields {
@@ -69,7 +69,12 @@ func (t *ActivityType) SearchField(name string) (ActivitySearchField, bool) {
 			return f, true
 		}
 	}
-	f := t.Field(name)
+	var f *ActivityField
+	for i := range t.Fields {
+		if strings.EqualFold(t.Fields[i].SchemaName, name) {
+			f = &t.Fields[i]
+		}
+	}
 	if f == nil {
 		return ActivitySearchField{}, false
 	}

@@ -139,6 +139,20 @@ func TestActivitySearch(t *testing.T) {
 			search("act_search_no_type", `{"AdvancedSearch":""}`, 500),
 			search("act_search_array", `[]`, 400),
 		})
+		// Field names come from the type, values are bound: hostile names are
+		// refused, hostile values match nothing.
+		for _, n := range hostileNames {
+			body := strings.ReplaceAll(searchBody(rows("And", row("", n, "eq", "x")), ""), "{code}", vars["code"])
+			if r := e.v2("POST", "ProspectActivity.svc/Activity/Retrieve/BySearchParameter", body); r.status != 500 || !strings.Contains(string(r.body), "MXInvalidInputException") {
+				t.Errorf("LSO %q: %d %s", n, r.status, r.body)
+			}
+		}
+		for _, v := range []string{"'; DROP TABLE activities; --", "x' OR '1'='1", "%%", "_", "\\", `"`, "NULL", "$.mx_Custom_1"} {
+			body := strings.ReplaceAll(searchBody(rows("And", row("", "mx_Custom_1", "contains", v), row("Or", "Status", "eq", v)), ""), "{code}", vars["code"])
+			if r := e.v2("POST", "ProspectActivity.svc/Activity/Retrieve/BySearchParameter", body); string(r.body) != `{"RecordCount":0,"ProspectActivities":[]}` {
+				t.Errorf("RSO %q: %d %s", v, r.status, r.body)
+			}
+		}
 		r := e.do("POST", "/v2/ProspectActivity.svc/Activity/Retrieve/BySearchParameter", sales, `{"ActivityEvent":`+vars["code"]+`}`)
 		golden(t, "act_search_not_admin", r)
 		r = e.do("POST", "/v2/ProspectActivity.svc/GetLeadReferences?leadId="+vars["bob"], sales, ``)

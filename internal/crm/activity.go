@@ -41,12 +41,15 @@ const (
 	ActDropdown   = "Dropdown"
 	ActSearchable = "SearchableDropdown"
 	ActUser       = "ActiveUsers"
+	// ActLead holds the id of a lead of the org; the store checks that the
+	// lead exists on every write (GetLeadReferences lists these).
+	ActLead = "Lead"
 )
 
 // ValidActivityDataType reports whether t is one of the data types above.
 func ValidActivityDataType(t string) bool {
 	switch t {
-	case ActString, ActNumber, ActDateTime, ActDate, ActBoolean, ActDropdown, ActSearchable, ActUser:
+	case ActString, ActNumber, ActDateTime, ActDate, ActBoolean, ActDropdown, ActSearchable, ActUser, ActLead:
 		return true
 	}
 	return false
@@ -275,7 +278,7 @@ func normalizeActivityValue(f *ActivityField, v string) (string, error) {
 			}
 		}
 		return "", FieldsError("Field name : '%s' of datatype : '%s' has a value that is not one of its options.", f.SchemaName, f.DataType)
-	case ActUser:
+	case ActUser, ActLead:
 		if !ValidID(v) {
 			return "", bad()
 		}

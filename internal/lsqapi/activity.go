@@ -763,7 +763,7 @@ func typeFields(in []wireTypeField) ([]crm.ActivityField, error) {
 			f.DataType = crm.ActString
 		}
 		if !crm.ValidActivityDataType(f.DataType) {
-			return nil, crm.Invalidf("Fields[%d].DataType (one of String, Number, DateTime, Date, Boolean, Dropdown, SearchableDropdown, ActiveUsers)", i)
+			return nil, crm.Invalidf("Fields[%d].DataType (one of String, Number, DateTime, Date, Boolean, Dropdown, SearchableDropdown, ActiveUsers, Lead)", i)
 		}
 		if f.DisplayName == "" {
 			f.DisplayName = f.SchemaName
@@ -1062,20 +1062,7 @@ func (a *API) activitiesByEvent(c *call) error {
 	list := make([]map[string]string, len(page.List))
 	for i := range page.List {
 		act := &page.List[i]
-		m := map[string]string{
-			"ProspectActivityId": act.ID, "RelatedProspectId": act.LeadID, "ActivityEvent": strconv.Itoa(act.Code),
-			"ActivityType": strconv.Itoa(crm.CategoryCustom), "ActivityEvent_Note": act.Note, "Status": act.Status,
-			"Owner": act.Owner, "ActivityScore": strconv.FormatInt(act.Score, 10),
-			"ProspectActivityAutoId": strconv.FormatInt(act.AutoID, 10),
-			"CreatedOn":              lsq.FormatDateTime(act.On), "ModifiedOn": lsq.FormatDateTime(act.ModifiedOn),
-			"CreatedBy": act.CreatedBy, "ModifiedBy": act.ModifiedBy, "CreatedByEmailAddress": a.userEmail(c, emails, act.CreatedBy),
-		}
-		if t := page.Types[act.Code]; t != nil {
-			m["ActivityType"] = strconv.Itoa(t.Category)
-			for _, f := range t.Fields {
-				m[f.SchemaName] = act.Fields[f.SchemaName]
-			}
-		}
+		m := a.flatRecord(c, emails, act, page.Types[act.Code])
 		if dropEmpty {
 			for k, v := range m {
 				if v == "" {
@@ -1090,6 +1077,27 @@ func (a *API) activitiesByEvent(c *call) error {
 		List        []map[string]string
 	}{page.Total, list})
 	return nil
+}
+
+// flatRecord is an activity as RetrieveByActivityEvent lists it: every
+// value a string, the type's custom fields included (empty when unset);
+// t is nil for a deleted type.
+func (a *API) flatRecord(c *call, emails map[string]string, act *crm.Activity, t *crm.ActivityType) map[string]string {
+	m := map[string]string{
+		"ProspectActivityId": act.ID, "RelatedProspectId": act.LeadID, "ActivityEvent": strconv.Itoa(act.Code),
+		"ActivityType": strconv.Itoa(crm.CategoryCustom), "ActivityEvent_Note": act.Note, "Status": act.Status,
+		"Owner": act.Owner, "ActivityScore": strconv.FormatInt(act.Score, 10),
+		"ProspectActivityAutoId": strconv.FormatInt(act.AutoID, 10),
+		"CreatedOn":              lsq.FormatDateTime(act.On), "ModifiedOn": lsq.FormatDateTime(act.ModifiedOn),
+		"CreatedBy": act.CreatedBy, "ModifiedBy": act.ModifiedBy, "CreatedByEmailAddress": a.userEmail(c, emails, act.CreatedBy),
+	}
+	if t != nil {
+		m["ActivityType"] = strconv.Itoa(t.Category)
+		for _, f := range t.Fields {
+			m[f.SchemaName] = act.Fields[f.SchemaName]
+		}
+	}
+	return m
 }
 
 func (a *API) userEmail(c *call, cache map[string]string, id string) string {

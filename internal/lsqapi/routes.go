@@ -74,6 +74,9 @@ var routes = []route{
 	{post, "ProspectActivity.svc/CreateType", std, adminOnly, (*API).createActivityType},
 	{post, "ProspectActivity.svc/CustomActivityType/Update", std, adminOnly, (*API).updateActivityType},
 
+	{post, "ProspectActivity.svc/Activity/Retrieve/BySearchParameter", std, adminOnly, (*API).searchActivities},
+	{post, "ProspectActivity.svc/GetLeadReferences", std, anyRole, (*API).leadReferences},
+
 	{get, "Task.svc/RetrieveTaskType", std, anyRole, (*API).taskTypes},
 	{post, "Task.svc/Create", std, anyRole, (*API).createTask},
 	{post, "Task.svc/Bulk/Create", bulk, anyRole, (*API).bulkCreateTasks},

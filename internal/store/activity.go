@@ -182,7 +182,8 @@ func (s *Store) rollups(ctx context.Context, tx *sql.Tx, org crm.OrgID, l *crm.L
 	return nil
 }
 
-// prepareActivity checks in against its type and resolves the owner:
+// prepareActivity checks in against its type (Lead fields must name a
+// lead of the org) and resolves the owner:
 // the Owner field, else ActivityOwnerEmail, else the caller.
 func (s *Store) prepareActivity(ctx context.Context, tx *sql.Tx, p *crm.Principal, t *crm.ActivityType, in *crm.ActivityInput) (*crm.Activity, error) {
 	if !t.Active {
@@ -190,6 +191,9 @@ func (s *Store) prepareActivity(ctx context.Context, tx *sql.Tx, p *crm.Principa
 	}
 	fields, status, owner, err := crm.NormalizeActivityFields(t, nil, in.Fields)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.checkLeadRefs(ctx, tx, p.Org.ID, t, nil, fields); err != nil {
 		return nil, err
 	}
 	a := &crm.Activity{Fields: fields, On: in.On, CreatedBy: p.User.ID, ModifiedBy: p.User.ID, Owner: p.User.ID}
@@ -530,7 +534,8 @@ func (s *Store) activity(ctx context.Context, db querier, org crm.OrgID, id, loc
 // id (code must be its type when given) and records each changed value in
 // the change history. Errors: crm.ErrActivityMissing, crm.ErrEventCode
 // for a code that is not the activity's, KindInvalidActivity for a system
-// or locked activity, KindActivityFields.
+// or locked activity, KindActivityFields (also for a changed Lead field
+// that names no lead of the org).
 func (s *Store) UpdateActivity(ctx context.Context, p *crm.Principal, id string, code int, note *string, in []crm.ActivityFieldValue) (*crm.Activity, error) {
 	var a *crm.Activity
 	err := s.write(ctx, func(tx *sql.Tx) error {
@@ -553,6 +558,9 @@ func (s *Store) UpdateActivity(ctx context.Context, p *crm.Principal, id string,
 		}
 		fields, status, owner, err := crm.NormalizeActivityFields(t, a.Fields, in)
 		if err != nil {
+			return err
+		}
+		if err := s.checkLeadRefs(ctx, tx, p.Org.ID, t, a.Fields, fields); err != nil {
 			return err
 		}
 		type change struct{ field, old, new string }

@@ -3,6 +3,7 @@ package lsq
 import (
 	"context"
 	"encoding/json"
+	"net/url"
 	"strconv"
 	"time"
 )
@@ -311,4 +312,53 @@ func (c *Client) CreateActivityType(ctx context.Context, t NewActivityType) (str
 func (c *Client) UpdateActivityType(ctx context.Context, t NewActivityType) error {
 	_, err := c.message(ctx, postWrite("ProspectActivity.svc/CustomActivityType/Update"), nil, t)
 	return err
+}
+
+// ActivitySearch is an Activity/Retrieve/BySearchParameter query:
+// AdvancedSearch is LeadSquared's condition document
+// ({"GrpConOp","Conditions":[{"Type":"Activity","RowCondition":[…]}]}),
+// sent as the escaped string the API takes; "" matches every activity of
+// the type.
+type ActivitySearch struct {
+	ActivityEvent  int
+	AdvancedSearch string
+	Columns        []string // Include_CSV; none: full activity objects
+	SortBy         string
+	SortDesc       bool
+	PageIndex      int // 1-based; 0 means 1
+	PageSize       int // 0 means 100
+}
+
+// SearchActivities runs an advanced activity search (administrator keys)
+// and returns the total and one page of activity objects.
+func (c *Client) SearchActivities(ctx context.Context, q ActivitySearch) (int, []map[string]any, error) {
+	b := map[string]any{"ActivityEvent": q.ActivityEvent, "Paging": pageOf(q.PageIndex, q.PageSize, 100)}
+	if q.AdvancedSearch != "" {
+		b["AdvancedSearch"] = q.AdvancedSearch
+	}
+	if cols := colsOf(q.Columns); cols != nil {
+		b["Columns"] = cols
+	}
+	if s := sortOf(q.SortBy, q.SortDesc); s != nil {
+		b["Sorting"] = s
+	}
+	var out struct {
+		RecordCount        int
+		ProspectActivities []map[string]any
+	}
+	err := c.call(ctx, postRead("ProspectActivity.svc/Activity/Retrieve/BySearchParameter"), nil, b, &out)
+	return out.RecordCount, out.ProspectActivities, err
+}
+
+// LeadReferences returns the total and one page (at most 50) of the
+// activities whose Lead fields name leadID (GetLeadReferences), in
+// GetActivityDetails' shape.
+func (c *Client) LeadReferences(ctx context.Context, leadID string, pageIndex, pageSize int) (int, []ActivityDetails, error) {
+	var out struct {
+		RecordCount        int
+		ProspectActivities []ActivityDetails
+	}
+	err := c.call(ctx, postRead("ProspectActivity.svc/GetLeadReferences"), url.Values{"leadId": {leadID}},
+		map[string]any{"Paging": pageOf(pageIndex, pageSize, 50)}, &out)
+	return out.RecordCount, out.ProspectActivities, err
 }

@@ -251,13 +251,14 @@ func e2eBulk(t *testing.T, e *env) {
 
 func e2eConvertMergeDelete(t *testing.T, e *env) {
 	ctx, c := e.ctx, e.c
-	// A capture naming an unknown GUID ProspectID is a tracked visitor's
-	// first contact; Convert on a lead is an update.
-	visitor := "01a21183-1111-7000-8000-000000000001"
-	cp := must[lsq.Message](t)(c.CaptureLead(ctx, lsq.Pairs("ProspectID", visitor, "FirstName", "Vic"), ""))
-	if cp.Id != visitor || !cp.IsCreated {
-		t.Errorf("visitor capture %+v", cp)
+	// A capture naming an unknown ProspectID creates a lead with its own
+	// id (LocalSquared has no tracked visitors); Convert on a lead is an
+	// update.
+	cp := must[lsq.Message](t)(c.CaptureLead(ctx, lsq.Pairs("ProspectID", "01a21183-1111-7000-8000-000000000001", "FirstName", "Vic"), ""))
+	if cp.Id == "01a21183-1111-7000-8000-000000000001" || !cp.IsCreated {
+		t.Errorf("capture with an unknown id %+v", cp)
 	}
+	visitor := cp.Id
 	check(t, c.ConvertLead(ctx, visitor, lsq.Pairs("LastName", "Vance")))
 	check(t, c.ConvertLead(ctx, visitor, nil))
 	if l := must[lsq.Lead](t)(c.GetLead(ctx, visitor)); l.Get("LastName") != "Vance" || l.Get("IsLead") != "1" {

@@ -117,6 +117,16 @@ func e2eActivities(t *testing.T, e *env) {
 	if err != nil || n != 4 || len(flat) != 2 {
 		t.Errorf("by event %d %d %v", n, len(flat), err)
 	}
+	doc := `{"GrpConOp":"And","Conditions":[{"Type":"Activity","ConOp":"And","RowCondition":[{"SubConOp":"And","LSO":"mx_Custom_1","LSO_Type":"String","Operator":"eq","RSO":"go 1.26"}]}],"QueryTimeZone":"UTC"}`
+	if n, found, err := c.SearchActivities(ctx, lsq.ActivitySearch{ActivityEvent: 200, AdvancedSearch: doc}); err != nil || n != 1 || len(found) != 1 {
+		t.Errorf("advanced search %d %v %v", n, found, err)
+	}
+	if _, _, err := c.SearchActivities(ctx, lsq.ActivitySearch{ActivityEvent: 200, AdvancedSearch: `{"Conditions":"x"}`}); !lsq.IsInvalid(err) {
+		t.Errorf("advanced search with a bad document: %v", err)
+	}
+	if n, refs, err := c.LeadReferences(ctx, lead, 1, 10); err != nil || n != 0 || len(refs) != 0 {
+		t.Errorf("lead references (the type has no Lead field) %d %v %v", n, refs, err)
+	}
 	recent := must[lsq.Activities](t)(c.RecentActivities(ctx, lsq.ActivityWindow{From: start, To: end, SortBy: "CreatedOn", SortDesc: true}))
 	if recent.RecordCount < 4 || len(recent.ProspectActivities) != recent.RecordCount {
 		t.Errorf("recent activities %+v", recent)

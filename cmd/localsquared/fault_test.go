@@ -129,7 +129,7 @@ func TestKill9UnderLoad(t *testing.T) {
 	res := createLoop(p.addr, c, 8, 5000, stop)
 	time.Sleep(700 * time.Millisecond)
 	p.cmd.Process.Kill()
-	p.cmd.Wait()
+	p.wait()
 	close(stop)
 	<-res.done
 	if len(res.acked) == 0 {

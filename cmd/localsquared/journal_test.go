@@ -88,7 +88,7 @@ func TestJournalSurvivesKill9(t *testing.T) {
 			if err := p.cmd.Process.Kill(); err != nil {
 				t.Fatal(err)
 			}
-			p.cmd.Wait()
+			p.wait()
 			wg.Wait()
 			if len(acked) < 10 {
 				t.Fatalf("only %d creates acknowledged before the kill", len(acked))

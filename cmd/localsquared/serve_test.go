@@ -45,10 +45,18 @@ func freeAddr(t *testing.T) string {
 }
 
 type proc struct {
-	cmd    *exec.Cmd
-	stdout *bytes.Buffer
-	stderr *syncBuffer
-	addr   string
+	cmd     *exec.Cmd
+	stdout  *bytes.Buffer
+	stderr  *syncBuffer
+	addr    string
+	exited  chan struct{} // closed when the process has exited
+	waitErr error         // its exit status, once exited is closed
+}
+
+// wait waits for the process to exit and returns its exit status.
+func (p *proc) wait() error {
+	<-p.exited
+	return p.waitErr
 }
 
 type syncBuffer struct {
@@ -75,26 +83,45 @@ func startServe(t *testing.T, dataDir string, env ...string) *proc {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &proc{stdout: &bytes.Buffer{}, stderr: &syncBuffer{}, addr: freeAddr(t)}
-	p.cmd = exec.Command(bin, "serve", "--addr", p.addr, "--data-dir", dataDir)
-	p.cmd.Env = append(os.Environ(), env...)
-	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
+	// freeAddr's port can be taken by another process before the server
+	// binds it; then the server exits at once and we try another port.
+	for attempt := 0; ; attempt++ {
+		p := &proc{stdout: &bytes.Buffer{}, stderr: &syncBuffer{}, addr: freeAddr(t), exited: make(chan struct{})}
+		p.cmd = exec.Command(bin, "serve", "--addr", p.addr, "--data-dir", dataDir)
+		p.cmd.Env = append(os.Environ(), env...)
+		p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
+		if err := p.cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		go func() { p.waitErr = p.cmd.Wait(); close(p.exited) }()
+		t.Cleanup(func() { p.cmd.Process.Kill(); p.wait() })
+		if p.ready() {
+			return p
+		}
+		if !strings.Contains(p.stderr.String(), "address already in use") || attempt == 4 {
+			t.Fatalf("server did not become ready; stderr:\n%s", p.stderr.String())
+		}
 	}
-	t.Cleanup(func() { p.cmd.Process.Kill(); p.cmd.Wait() })
+}
+
+// ready polls /readyz for up to 20 seconds; false when the process exits
+// or the time runs out.
+func (p *proc) ready() bool {
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		if r, err := http.Get("http://" + p.addr + "/readyz"); err == nil {
 			r.Body.Close()
 			if r.StatusCode == 200 {
-				return p
+				return true
 			}
 		}
-		time.Sleep(50 * time.Millisecond)
+		select {
+		case <-p.exited:
+			return false
+		case <-time.After(50 * time.Millisecond):
+		}
 	}
-	t.Fatalf("server did not become ready; stderr:\n%s", p.stderr.String())
-	return nil
+	return false
 }
 
 func (p *proc) stop(t *testing.T) {
@@ -102,7 +129,7 @@ func (p *proc) stop(t *testing.T) {
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.cmd.Wait(); err != nil {
+	if err := p.wait(); err != nil {
 		t.Fatalf("exit: %v\nstderr:\n%s", err, p.stderr.String())
 	}
 }

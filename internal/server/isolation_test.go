@@ -171,6 +171,11 @@ func isoTemplates() map[string][]isoTemplate {
 		pa + "CustomActivity/RetrieveByActivityEvent": {
 			r("POST", pa+"CustomActivity/RetrieveByActivityEvent", `{"Parameter":{`+isoAllTime+`,"ActivityEvent":{code}},"Paging":{"PageIndex":1,"PageSize":1000}}`),
 		},
+		pa + "Activity/Retrieve/BySearchParameter": {
+			r("POST", pa+"Activity/Retrieve/BySearchParameter", `{"ActivityEvent":{code},"AdvancedSearch":"{\"GrpConOp\":\"And\",\"Conditions\":[{\"Type\":\"Activity\",\"ConOp\":\"And\",\"RowCondition\":[{\"SubConOp\":\"And\",\"LSO\":\"RelatedProspectId\",\"LSO_Type\":\"String\",\"Operator\":\"eq\",\"RSO\":\"{lead}\"}]}]}"}`),
+			r("POST", pa+"Activity/Retrieve/BySearchParameter", `{"ActivityEvent":{code},"AdvancedSearch":"{\"Conditions\":[{\"Type\":\"Activity\",\"RowCondition\":[{\"LSO\":\"ProspectActivityId\",\"Operator\":\"eq\",\"RSO\":\"{act}\"}]}]}"}`),
+		},
+		pa + "GetLeadReferences": {r("POST", pa+"GetLeadReferences?leadId={lead}", `{}`)},
 		pa + "RetrieveRecentlyModified": {
 			r("POST", pa+"RetrieveRecentlyModified", `{"Parameter":{`+isoAllTime+`},"Paging":{"PageIndex":1,"PageSize":1000}}`),
 		},

@@ -63,9 +63,9 @@ type Config struct {
 	// server's WAL flush: while one batch is being flushed the next one
 	// commits beside it instead of waiting.
 	Writers int
-	// CommitDelay is the longest the writer waits, while calls are
-	// arriving concurrently, for the batch to grow to the size of the
-	// previous one. Default 200µs; it is never spent on a lone call.
+	// CommitDelay is the longest the writer waits, while other calls are
+	// still in their handlers, for them to join the batch. Default 200µs;
+	// it is never spent on a lone call.
 	CommitDelay time.Duration
 	// DefaultMaxAge is the retention by age of orgs without their own
 	// setting. Default 30 days; negative means keep forever.

@@ -370,10 +370,10 @@ func (s *Store) findLeadBy(ctx context.Context, db querier, sch *crm.Schema, org
 		}
 		col, arg = "id", nid
 	default:
-		f := sch.Field(name)
-		if f == nil || !f.Unique || f.Managed {
-			return "", crm.Invalidf("Invalid SearchBy value provided")
+		if err := checkSearchBy(sch, name); err != nil {
+			return "", err
 		}
+		f := sch.Field(name)
 		// A unique custom field's values are recorded as uniqueness
 		// compares them (see syncUniqueValues).
 		key := uniqueKey(v)
@@ -394,6 +394,20 @@ func (s *Store) findLeadBy(ctx context.Context, db querier, sch *crm.Schema, org
 		return "", crm.ErrLeadNotFound
 	}
 	return id, internal("store.findLeadBy", err)
+}
+
+// checkSearchBy refuses a searchBy that is not a unique lead field: the
+// check findLeadBy makes, without a query, for calls that validate it up
+// front.
+func checkSearchBy(sch *crm.Schema, name string) error {
+	switch name {
+	case "EmailAddress", "Phone", "Mobile", "ProspectID", "ProspectId":
+		return nil
+	}
+	if f := sch.Field(name); f == nil || !f.Unique || f.Managed {
+		return crm.Invalidf("Invalid SearchBy value provided")
+	}
+	return nil
 }
 
 // BulkActivity is one row of a bulk post: the lead by id (LeadID) or by a
@@ -422,7 +436,7 @@ func (s *Store) PostActivities(ctx context.Context, p *crm.Principal, searchBy s
 		return nil, err
 	}
 	if searchBy != "" {
-		if _, err := s.findLeadBy(ctx, s.r, sch, p.Org.ID, searchBy, "\x00"); crm.KindOf(err) == crm.KindInvalid {
+		if err := checkSearchBy(sch, searchBy); err != nil {
 			return nil, err
 		}
 	}

@@ -194,7 +194,7 @@ func (s *Store) CaptureLead(ctx context.Context, p *crm.Principal, searchBy stri
 		return nil, err
 	}
 	if searchBy != "" {
-		if _, err := s.findLeadBy(ctx, s.r, sch, p.Org.ID, searchKey(searchBy), "\x00"); crm.KindOf(err) == crm.KindInvalid {
+		if err := checkSearchBy(sch, searchKey(searchBy)); err != nil {
 			return nil, err
 		}
 	}

@@ -2,7 +2,6 @@ package crm
 
 import (
 	"crypto/sha1"
-	"encoding/hex"
 	"sort"
 	"strconv"
 	"strings"
@@ -239,15 +238,5 @@ func FieldID(org OrgID, schemaName string) string {
 	copy(u[:], h.Sum(nil))
 	u[6] = u[6]&0x0f | 0x50
 	u[8] = u[8]&0x3f | 0x80
-	var b [36]byte
-	hex.Encode(b[0:8], u[0:4])
-	b[8] = '-'
-	hex.Encode(b[9:13], u[4:6])
-	b[13] = '-'
-	hex.Encode(b[14:18], u[6:8])
-	b[18] = '-'
-	hex.Encode(b[19:23], u[8:10])
-	b[23] = '-'
-	hex.Encode(b[24:], u[10:])
-	return string(b[:])
+	return formatUUID(&u)
 }

@@ -15,6 +15,11 @@ import (
 func NewID() string {
 	var b [16]byte
 	idGen.next(&b)
+	return formatUUID(&b)
+}
+
+// formatUUID returns b in the canonical lower-case 8-4-4-4-12 form.
+func formatUUID(b *[16]byte) string {
 	var out [36]byte
 	hex.Encode(out[0:8], b[0:4])
 	out[8] = '-'

@@ -948,7 +948,7 @@ type windowQuery struct {
 		ActivityID       *string
 		RemoveEmptyValue json.RawMessage
 	}
-	Paging  *struct{ PageIndex, PageSize json.RawMessage }
+	Paging  *pagingBody
 	Sorting *struct{ ColumnName, Direction json.RawMessage }
 }
 
@@ -973,26 +973,8 @@ func (q *windowQuery) window() (from, to time.Time, err error) {
 }
 
 func (q *windowQuery) page(def int) (offset, limit int, err error) {
-	index, size := int64(1), int64(def)
-	if q.Paging != nil {
-		if n, ok, e := rawInt(q.Paging.PageIndex); e != nil || ok && n < 1 {
-			return 0, 0, crm.Invalidf("PageIndex")
-		} else if ok {
-			index = n
-		}
-		if n, ok, e := rawInt(q.Paging.PageSize); e != nil || ok && n < 1 {
-			return 0, 0, crm.Invalidf("PageSize")
-		} else if ok {
-			size = n
-		}
-	}
-	if size > maxActivityPage {
-		return 0, 0, crm.Invalidf("PageSize can not be more than %d", maxActivityPage)
-	}
-	if index > 1<<20 {
-		return 0, 0, crm.Invalidf("PageIndex")
-	}
-	return int((index - 1) * size), int(size), nil
+	pg, err := q.Paging.page(def, maxActivityPage)
+	return pg.Offset(), pg.Size, err
 }
 
 func (q *windowQuery) sort(def string) (string, bool, error) {

@@ -151,7 +151,7 @@ func (a *API) searchActivities(c *call) error {
 	var w struct {
 		ActivityEvent  json.RawMessage
 		AdvancedSearch json.RawMessage
-		Paging         *struct{ PageIndex, PageSize json.RawMessage }
+		Paging         *pagingBody
 		Sorting        *struct{ ColumnName, Direction json.RawMessage }
 		Columns        *struct{ Include_CSV *string }
 	}
@@ -218,7 +218,7 @@ func (a *API) searchActivities(c *call) error {
 // body, which may be empty.
 func (a *API) leadReferences(c *call) error {
 	var w struct {
-		Paging *struct{ PageIndex, PageSize json.RawMessage }
+		Paging *pagingBody
 	}
 	if len(bytes.TrimSpace(c.body)) > 0 {
 		if err := decodeObject(c.body, `a JSON object {"Paging":{"PageIndex","PageSize"}}`, &w); err != nil {
@@ -229,11 +229,11 @@ func (a *API) leadReferences(c *call) error {
 	if strings.TrimSpace(id) == "" {
 		return crm.Errorf(crm.KindMandatory, "'leadId' is mandatory")
 	}
-	offset, limit, err := leadRefPaging(w.Paging)
+	pg, err := w.Paging.page(defLeadRefPage, maxLeadRefPage)
 	if err != nil {
 		return err
 	}
-	page, err := a.store.LeadReferences(c.ctx, c.p.Org.ID, id, offset, limit)
+	page, err := a.store.LeadReferences(c.ctx, c.p.Org.ID, id, pg.Offset(), pg.Size)
 	if err != nil {
 		return err
 	}
@@ -251,24 +251,4 @@ func (a *API) leadReferences(c *call) error {
 		ProspectActivities []typeDetails
 	}{page.Total, list})
 	return nil
-}
-
-func leadRefPaging(p *struct{ PageIndex, PageSize json.RawMessage }) (offset, limit int, err error) {
-	index, size := int64(1), int64(defLeadRefPage)
-	if p != nil {
-		if n, ok, e := rawInt(p.PageIndex); e != nil || ok && (n < 1 || n > 1<<20) {
-			return 0, 0, crm.Invalidf("PageIndex")
-		} else if ok {
-			index = n
-		}
-		if n, ok, e := rawInt(p.PageSize); e != nil || ok && n < 1 {
-			return 0, 0, crm.Invalidf("PageSize")
-		} else if ok {
-			size = n
-		}
-	}
-	if size > maxLeadRefPage {
-		return 0, 0, crm.Invalidf("PageSize can not be more than %d", maxLeadRefPage)
-	}
-	return int((index - 1) * size), int(size), nil
 }

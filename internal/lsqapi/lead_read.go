@@ -22,26 +22,29 @@ const (
 type pagingBody struct{ PageIndex, PageSize json.RawMessage }
 
 // page reads a paging object: PageIndex ≥ 1 (default 1), 1 ≤ PageSize ≤
-// max (default def). Errors: KindInvalid naming the parameter.
+// max (default def). Errors: KindInvalid naming the parameter. Every
+// {"PageIndex","PageSize"} body in the API is read here.
 func (p *pagingBody) page(def, max int) (crm.Page, error) {
-	pg := crm.Page{Index: 1, Size: def}
-	if p == nil {
-		return pg, nil
-	}
-	if n, ok, err := rawInt(p.PageIndex); err != nil || ok && (n < 1 || n > maxLeadPageIndex) {
-		return pg, crm.Invalidf("PageIndex")
-	} else if ok {
-		pg.Index = int(n)
-	}
-	if n, ok, err := rawInt(p.PageSize); err != nil || ok && n < 1 {
-		return pg, crm.Invalidf("PageSize")
-	} else if ok {
-		if n > int64(max) {
-			return pg, crm.Invalidf("PageSize can not be more than %d", max)
+	index, size := int64(1), int64(def)
+	if p != nil {
+		if n, ok, err := rawInt(p.PageIndex); err != nil || ok && n < 1 {
+			return crm.Page{}, crm.Invalidf("PageIndex")
+		} else if ok {
+			index = n
 		}
-		pg.Size = int(n)
+		if n, ok, err := rawInt(p.PageSize); err != nil || ok && n < 1 {
+			return crm.Page{}, crm.Invalidf("PageSize")
+		} else if ok {
+			size = n
+		}
 	}
-	return pg, nil
+	if size > int64(max) {
+		return crm.Page{}, crm.Invalidf("PageSize can not be more than %d", max)
+	}
+	if index > maxLeadPageIndex {
+		return crm.Page{}, crm.Invalidf("PageIndex")
+	}
+	return crm.Page{Index: int(index), Size: int(size)}, nil
 }
 
 // leadSearchBody is the body of Leads.Get, Leads.RecentlyModified and

@@ -206,7 +206,7 @@ func (a *API) leadsInList(c *call) error {
 		}
 		Columns *struct{ Include_CSV *string }
 		Sorting *struct{ ColumnName, Direction json.RawMessage }
-		Paging  *struct{ PageIndex, PageSize json.RawMessage }
+		Paging  *pagingBody
 	}
 	if err := decodeObject(c.body, `a JSON object {"SearchParameters":{"ListId","RetrieveBehaviour"},"Columns":{"Include_CSV"},"Sorting":{"ColumnName","Direction"},"Paging":{"PageIndex","PageSize"}}`, &w); err != nil {
 		return err

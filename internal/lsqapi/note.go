@@ -69,7 +69,7 @@ type noteRecord struct {
 func (a *API) retrieveNotes(c *call) error {
 	var w struct {
 		Parameter *struct{ RelatedId, Id *string }
-		Paging    *struct{ PageIndex, PageSize json.RawMessage }
+		Paging    *pagingBody
 		Sorting   *struct{ ColumnName, Direction json.RawMessage }
 	}
 	if err := decodeObject(c.body, `a JSON object {"Parameter":{"RelatedId","Id"},"Paging":{"PageIndex","PageSize"},"Sorting":{"ColumnName","Direction"}}`, &w); err != nil {

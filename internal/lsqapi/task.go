@@ -575,7 +575,7 @@ func (a *API) userTasks(c *call, category int, byEmail bool) error {
 	var w struct {
 		FromDate, ToDate string
 		Users            []string
-		Paging           *struct{ PageIndex, PageSize json.RawMessage }
+		Paging           *pagingBody
 	}
 	if err := decodeObject(c.body, `a JSON object {"FromDate","ToDate","Users":[…],"Paging":{"PageIndex","PageSize"}}`, &w); err != nil {
 		return err
@@ -605,10 +605,7 @@ func (a *API) userTasks(c *call, category int, byEmail bool) error {
 	if len(w.Users) > 100 {
 		return crm.Invalidf("Users (at most 100)")
 	}
-	q := windowQuery{}
-	if w.Paging != nil {
-		q.Paging = &struct{ PageIndex, PageSize json.RawMessage }{w.Paging.PageIndex, w.Paging.PageSize}
-	}
+	q := windowQuery{Paging: w.Paging}
 	f := store.TaskFilter{From: from, To: to, Category: &category}
 	if f.Offset, f.Limit, err = q.page(100); err != nil {
 		return err

@@ -189,7 +189,7 @@ func (a *API) searchUsers(c *call) error {
 			SearchText, Role, EmailAddress string
 			StatusCode                     json.RawMessage
 		}
-		Paging *struct{ PageIndex, PageSize json.RawMessage }
+		Paging *pagingBody
 	}
 	if err := decodeObject(c.body, `a JSON object {"Parameter":{"SearchText","Role","StatusCode"},"Paging":{"PageIndex","PageSize"}}`, &w); err != nil {
 		return err

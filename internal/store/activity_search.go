@@ -228,7 +228,7 @@ func (s *Store) SearchActivities(ctx context.Context, org crm.OrgID, q ActivityS
 			order = " ORDER BY " + cmp + dir
 		default:
 			if f.Kind != crm.AKNumber {
-				cmp += s.collateC() // byte order on both databases
+				cmp += s.d.collateC // byte order on both databases
 			}
 			// Empty values sort last in either direction, on both databases.
 			order = " ORDER BY CASE WHEN " + raw + " IS NULL OR " + raw + " = '' THEN 1 ELSE 0 END, " + cmp + dir

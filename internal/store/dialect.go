@@ -16,7 +16,7 @@ type dialect struct {
 	name      string
 	forUpdate string // row-lock suffix for SELECTs inside write transactions
 	jsonText  func(col, key string) string
-	collateC  string // makes a text comparison byte-ordered, matching the key indexes
+	collateC  string // makes PostgreSQL compare text byte-wise, as SQLite does, matching the key indexes whatever the locale
 }
 
 var (

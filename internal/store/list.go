@@ -86,7 +86,7 @@ func (s *Store) Lists(ctx context.Context, org crm.OrgID, f ListFilter) ([]crm.L
 		where, args = where+` AND l.name_key LIKE ? ESCAPE '\'`, append(args, "%"+likeEscape(crm.ListNameKey(f.Search))+"%")
 	}
 	rows, err := s.r.QueryContext(ctx, s.d.q(`SELECT `+listColumns+` FROM lists l WHERE `+where+
-		` ORDER BY l.name_key`+s.collateC()+`, l.id`+s.collateC()+` LIMIT ? OFFSET ?`), append(args, f.Limit, f.Offset)...)
+		` ORDER BY l.name_key`+s.d.collateC+`, l.id`+s.d.collateC+` LIMIT ? OFFSET ?`), append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, internal("store.Lists", err)
 	}
@@ -105,15 +105,6 @@ func (s *Store) Lists(ctx context.Context, org crm.OrgID, f ListFilter) ([]crm.L
 // likeEscape escapes LIKE's wildcards (with \ as the escape character).
 func likeEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-}
-
-// collateC makes PostgreSQL compare text byte-wise, as SQLite does, so
-// both databases sort alike whatever the PostgreSQL database's locale.
-func (s *Store) collateC() string {
-	if s.d.name == "postgres" {
-		return ` COLLATE "C"`
-	}
-	return ""
 }
 
 // lockList reads the org's list id inside tx, locking its row on
@@ -249,7 +240,7 @@ func (s *Store) lockLeadIDs(ctx context.Context, tx *sql.Tx, org crm.OrgID, ids 
 			args = append(args, id)
 		}
 		rows, err := tx.QueryContext(ctx, s.d.q(`SELECT id FROM leads WHERE org_id = ? AND id IN (`+placeholders(n)+`) ORDER BY id`+
-			s.collateC()+s.d.forUpdate), args...)
+			s.d.collateC+s.d.forUpdate), args...)
 		if err != nil {
 			return nil, internal("store.lockLeadIDs", err)
 		}
@@ -338,7 +329,7 @@ type LeadOrder struct {
 func (s *Store) leadSortExpr(sch *crm.Schema, name string) (string, error) {
 	switch name {
 	case "ProspectID":
-		return "l.id" + s.collateC(), nil
+		return "l.id" + s.d.collateC, nil
 	case "ProspectAutoId":
 		return "l.auto_id", nil
 	case "CreatedOn":
@@ -348,9 +339,9 @@ func (s *Store) leadSortExpr(sch *crm.Schema, name string) (string, error) {
 	case "LeadLastModifiedOn":
 		return "l.last_modified_on", nil
 	case "CreatedBy":
-		return "l.created_by" + s.collateC(), nil
+		return "l.created_by" + s.d.collateC, nil
 	case "ModifiedBy":
-		return "l.modified_by" + s.collateC(), nil
+		return "l.modified_by" + s.d.collateC, nil
 	}
 	if sch.Field(name) == nil || !plainName(name) {
 		return "", crm.Invalidf("Sorting.ColumnName ('%s' is not a lead field)", sanitizeName(name))
@@ -359,7 +350,7 @@ func (s *Store) leadSortExpr(sch *crm.Schema, name string) (string, error) {
 	// safe inside the JSON path literal. lower() folds ASCII letters only
 	// under SQLite and under PostgreSQL's "C" collation alike, so both
 	// databases order the same way.
-	return "lower(COALESCE(" + s.d.jsonText("l.fields", name) + ", '')" + s.collateC() + ")", nil
+	return "lower(COALESCE(" + s.d.jsonText("l.fields", name) + ", '')" + s.d.collateC + ")", nil
 }
 
 // plainName reports whether name is made only of ASCII letters, digits and
@@ -400,7 +391,7 @@ func (s *Store) ListLeads(ctx context.Context, org *crm.Org, listID string, o Le
 	}
 	cols := "l." + strings.ReplaceAll(leadColumns, ", ", ", l.")
 	rows, err := s.r.QueryContext(ctx, s.d.q(`SELECT `+cols+` FROM list_members m JOIN leads l ON l.id = m.lead_id
-		WHERE m.list_id = ? AND l.org_id = ? ORDER BY `+expr+dir+`, l.id`+s.collateC()+dir+` LIMIT ? OFFSET ?`),
+		WHERE m.list_id = ? AND l.org_id = ? ORDER BY `+expr+dir+`, l.id`+s.d.collateC+dir+` LIMIT ? OFFSET ?`),
 		list.ID, org.ID, limit, offset)
 	if err != nil {
 		return 0, nil, internal("store.ListLeads", err)

@@ -92,15 +92,9 @@ func decodeArray(body []byte, what string) ([]json.RawMessage, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, crm.Errorf(crm.KindBadRequest, "%s; the body is empty", shape)
 	}
-	if err := checkJSON(body, shape); err != nil {
+	raw, err := jsonArray(body, shape)
+	if err != nil {
 		return nil, err
-	}
-	if i := firstByte(body); body[i] != '[' {
-		return nil, crm.Errorf(crm.KindBadRequest, "%s; found %s at offset %d", shape, jsonKind(body, i), i)
-	}
-	var raw []json.RawMessage
-	if err := json.Unmarshal(body, &raw); err != nil {
-		return nil, crm.Errorf(crm.KindBadRequest, "%s", shape)
 	}
 	for n, el := range raw {
 		if j := firstByte(el); j >= len(el) || el[j] != '{' {

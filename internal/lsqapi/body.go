@@ -66,18 +66,29 @@ type wireAttr struct {
 // or null, kept as their canonical text. Anything else is KindBadRequest
 // with the offset or element that is wrong.
 func parseAttributes(body []byte) ([]crm.Attribute, error) {
-	if err := checkJSON(body, attrArrayShape); err != nil {
+	raw, err := jsonArray(body, attrArrayShape)
+	if err != nil {
+		return nil, err
+	}
+	return attributesFromRaw(raw, "")
+}
+
+// jsonArray splits a body that must be a JSON array into its elements.
+// Errors are KindBadRequest, worded "{shape}; …" with the offset or kind
+// of what is wrong.
+func jsonArray(body []byte, shape string) ([]json.RawMessage, error) {
+	if err := checkJSON(body, shape); err != nil {
 		return nil, err
 	}
 	i := firstByte(body)
 	if i >= len(body) || body[i] != '[' {
-		return nil, crm.Errorf(crm.KindBadRequest, "%s; found %s at offset %d", attrArrayShape, jsonKind(body, i), i)
+		return nil, crm.Errorf(crm.KindBadRequest, "%s; found %s at offset %d", shape, jsonKind(body, i), i)
 	}
 	var raw []json.RawMessage
 	if err := json.Unmarshal(body, &raw); err != nil {
-		return nil, crm.Errorf(crm.KindBadRequest, "%s", attrArrayShape)
+		return nil, crm.Errorf(crm.KindBadRequest, "%s", shape)
 	}
-	return attributesFromRaw(raw, "")
+	return raw, nil
 }
 
 // attributesFromRaw converts array elements; where prefixes messages

@@ -12,18 +12,30 @@ import (
 // attributesFor parses and normalises a lead write body against the
 // caller's org schema.
 func (a *API) attributesFor(c *call) ([]crm.Attribute, error) {
+	_, attrs, err := a.leadBody(c, false)
+	return attrs, err
+}
+
+// leadBody parses a lead write body, takes out the SearchBy
+// pseudo-attribute when searchBy is set (returning its value), and
+// normalises the rest against the caller's org schema.
+func (a *API) leadBody(c *call, searchBy bool) (string, []crm.Attribute, error) {
 	if len(c.body) == 0 {
-		return nil, crm.Errorf(crm.KindBadRequest, "%s; the body is empty", attrArrayShape)
+		return "", nil, crm.Errorf(crm.KindBadRequest, "%s; the body is empty", attrArrayShape)
 	}
 	attrs, err := parseAttributes(c.body)
 	if err != nil {
-		return nil, err
+		return "", nil, err
+	}
+	by := ""
+	if searchBy {
+		by, attrs = splitSearchBy(attrs)
 	}
 	sch, err := a.store.Schema(c.ctx, &c.p.Org)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
-	return attrs, normalize(sch, attrs)
+	return by, attrs, normalize(sch, attrs)
 }
 
 // POST LeadManagement.svc/Lead.Create
@@ -101,27 +113,10 @@ func splitSearchBy(attrs []crm.Attribute) (string, []crm.Attribute) {
 	return by, out
 }
 
-// upsertAttributes parses a lead write body that may carry SearchBy.
-func (a *API) upsertAttributes(c *call) (string, []crm.Attribute, error) {
-	if len(c.body) == 0 {
-		return "", nil, crm.Errorf(crm.KindBadRequest, "%s; the body is empty", attrArrayShape)
-	}
-	attrs, err := parseAttributes(c.body)
-	if err != nil {
-		return "", nil, err
-	}
-	by, attrs := splitSearchBy(attrs)
-	sch, err := a.store.Schema(c.ctx, &c.p.Org)
-	if err != nil {
-		return "", nil, err
-	}
-	return by, attrs, normalize(sch, attrs)
-}
-
 // POST LeadManagement.svc/Lead.CreateOrUpdate: match on SearchBy (default
 // EmailAddress), update or create.
 func (a *API) createOrUpdateLead(c *call) error {
-	by, attrs, err := a.upsertAttributes(c)
+	by, attrs, err := a.leadBody(c, true)
 	if err != nil {
 		return err
 	}
@@ -149,7 +144,7 @@ func (a *API) captureLead(c *call) error {
 	if !known {
 		return crm.Invalidf("LeadUpdateBehavior (DoNotUpdate, UpdateOnlyEmptyFields or DoNotUpdateUniqueFields)")
 	}
-	by, attrs, err := a.upsertAttributes(c)
+	by, attrs, err := a.leadBody(c, true)
 	if err != nil {
 		return err
 	}

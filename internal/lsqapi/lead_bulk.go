@@ -27,15 +27,9 @@ func (a *API) parseBulkRows(c *call, max int) ([]store.BulkLeadRow, error) {
 	if len(c.body) == 0 {
 		return nil, crm.Errorf(crm.KindBadRequest, "%s; the body is empty", bulkShape)
 	}
-	if err := checkJSON(c.body, bulkShape); err != nil {
+	raw, err := jsonArray(c.body, bulkShape)
+	if err != nil {
 		return nil, err
-	}
-	if i := firstByte(c.body); c.body[i] != '[' {
-		return nil, crm.Errorf(crm.KindBadRequest, "%s; found %s at offset %d", bulkShape, jsonKind(c.body, i), i)
-	}
-	var raw []json.RawMessage
-	if err := json.Unmarshal(c.body, &raw); err != nil {
-		return nil, crm.Errorf(crm.KindBadRequest, "%s", bulkShape)
 	}
 	if len(raw) == 0 {
 		return nil, crm.Invalidf("the request has no leads")

@@ -32,7 +32,7 @@ func PrepareCreate(s *Schema, attrs []Attribute, owner string) (map[string]strin
 	if vals["OwnerId"] == "" {
 		vals["OwnerId"] = owner
 	}
-	if !HasIdentity(vals) {
+	if !hasIdentity(vals) {
 		return nil, ErrNoIdentity
 	}
 	for _, f := range s.Fields {
@@ -64,7 +64,7 @@ func PrepareUpdate(s *Schema, current map[string]string, attrs []Attribute) (map
 	if !changed {
 		return vals, false, nil
 	}
-	if !HasIdentity(vals) && vals["IsLead"] != "0" {
+	if !hasIdentity(vals) {
 		return nil, false, ErrNoIdentity
 	}
 	for _, a := range attrs {
@@ -101,8 +101,8 @@ func UnknownAttribute(name string) error {
 	return Errorf(KindUnknownAttribute, "Attribute '%s' does not exist", name)
 }
 
-// HasIdentity reports whether vals set one of the IdentityFields.
-func HasIdentity(vals map[string]string) bool {
+// hasIdentity reports whether vals set one of the IdentityFields.
+func hasIdentity(vals map[string]string) bool {
 	for _, f := range IdentityFields {
 		if vals[f] != "" {
 			return true

@@ -160,7 +160,9 @@ func (a *API) captureLead(c *call) error {
 	return nil
 }
 
-// POST LeadManagement.svc/Lead.Convert?leadId= (visitor → lead)
+// POST LeadManagement.svc/Lead.Convert?leadId= (visitor → lead). Every
+// lead LocalSquared holds is already a lead (it has no tracked visitors),
+// so converting is an update with the body's attributes, if any.
 func (a *API) convertLead(c *call) error {
 	id, err := c.mandatoryParam("leadId")
 	if err != nil {
@@ -172,7 +174,7 @@ func (a *API) convertLead(c *call) error {
 			return err
 		}
 	}
-	if _, err := a.store.ConvertLead(c.ctx, c.p, id, attrs); err != nil {
+	if _, err := a.store.UpdateLead(c.ctx, c.p, id, attrs); err != nil {
 		return err
 	}
 	writeJSON(c.w, http.StatusOK, ok(affectedMessage{1}))

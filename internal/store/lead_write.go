@@ -311,38 +311,6 @@ func isUniqueField(sch *crm.Schema, name string) bool {
 	return f != nil && f.Unique
 }
 
-// ConvertLead is Lead.Convert: it makes the visitor (or lead) id a lead
-// (IsLead 1) with attrs applied. Errors: crm.ErrLeadNotFound, those of
-// UpdateLead (a lead needs an identity field).
-func (s *Store) ConvertLead(ctx context.Context, p *crm.Principal, id string, attrs []crm.Attribute) (*crm.Lead, error) {
-	sch, err := s.Schema(ctx, &p.Org)
-	if err != nil {
-		return nil, err
-	}
-	var l *crm.Lead
-	err = s.write(ctx, func(tx *sql.Tx) error {
-		var err error
-		if l, err = s.lockLead(ctx, tx, p.Org.ID, id); err != nil {
-			return err
-		}
-		now := s.txNow(&p.Org)
-		visitor := l.Values["IsLead"] == "0"
-		if visitor {
-			l.Values["IsLead"] = "1"
-		}
-		changed, err := s.updateLeadTx(ctx, tx, p, sch, l, attrs, now)
-		if err != nil || changed || !visitor {
-			return err
-		}
-		if !crm.HasIdentity(l.Values) {
-			return crm.ErrNoIdentity
-		}
-		l.ModifiedBy, l.ModifiedOn, l.LastModifiedOn = p.User.ID, now, now
-		return s.saveLead(ctx, tx, p.Org.ID, l)
-	})
-	return l, err
-}
-
 // DeleteLead is Lead/Delete/ById: it removes the org's lead with its
 // activities, tasks, notes and list memberships. Errors: KindForbidden
 // when the org has not enabled lead deletes, crm.ErrLeadNotFound.

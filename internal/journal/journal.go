@@ -134,11 +134,28 @@ type Journal struct {
 
 	insertOne *sql.Stmt // SQLite: the prepared single-row INSERT
 
+	// SQLite only: the spool and its indexer (see spool.go).
+	sp          *spool
+	seq         atomic.Int64 // the last seq handed out
+	written     atomic.Int64 // the last seq in the spool
+	indexed     atomic.Int64 // the last seq in journal.db
+	idxMu       sync.Mutex
+	idxQueue    []*Entry      // spooled, waiting for the indexer
+	idxDone     bool          // the writer has stopped
+	idxReady    chan struct{} // wakes the indexer
+	idxRoom     chan struct{} // wakes a writer waiting for the indexer
+	idxNow      chan struct{} // ends the indexer's wait for a batch to build up
+	indexerDone sync.WaitGroup
+	indexErr    atomic.Pointer[error] // the indexer's last failure, nil once it succeeds
+	progressMu  sync.Mutex
+	progress    chan struct{} // closed and replaced each time indexed moves
+
 	mu      sync.RWMutex // guards closed against sends on queue
 	closed  bool
 	queue   chan pending
 	writers sync.WaitGroup // the writer goroutines, done once the queue is drained
 	stop    chan struct{}  // stops the pruner
+	closing chan struct{}  // closed when Close begins
 	pruned  sync.WaitGroup
 
 	fault atomic.Pointer[error] // a forced write failure, for tests
@@ -157,7 +174,8 @@ type pending struct {
 // its writer and pruner. The caller must Close it.
 func Open(ctx context.Context, cfg Config) (*Journal, error) {
 	cfg.defaults()
-	j := &Journal{cfg: cfg, queue: make(chan pending, cfg.QueueSize), stop: make(chan struct{})}
+	j := &Journal{cfg: cfg, queue: make(chan pending, cfg.QueueSize), stop: make(chan struct{}),
+		closing: make(chan struct{})}
 	var err error
 	if strings.HasPrefix(cfg.DatabaseURL, "postgres://") || strings.HasPrefix(cfg.DatabaseURL, "postgresql://") {
 		err = j.openPostgres(cfg.DatabaseURL)
@@ -172,11 +190,18 @@ func Open(ctx context.Context, cfg Config) (*Journal, error) {
 		return nil, err
 	}
 	if j.d.name == "sqlite" {
-		if j.insertOne, err = j.w.PrepareContext(ctx, "INSERT INTO journal_entries ("+entryColumns+") VALUES ("+
-			strings.TrimSuffix(strings.Repeat("?,", nEntryColumns), ",")+")"); err != nil {
+		if j.insertOne, err = j.w.PrepareContext(ctx, indexRowSQL); err != nil {
 			j.closeDB()
 			return nil, fmt.Errorf("journal.Open: %w", err)
 		}
+		if err := j.recover(ctx); err != nil {
+			j.closeDB()
+			return nil, err
+		}
+		j.idxReady, j.idxRoom, j.idxNow = make(chan struct{}, 1), make(chan struct{}, 1), make(chan struct{}, 1)
+		j.progress = make(chan struct{})
+		j.indexerDone.Add(1)
+		go j.indexer()
 	}
 	n := j.cfg.Writers
 	if n <= 0 {
@@ -239,7 +264,131 @@ func (j *Journal) openSQLite(dir, durability string) error {
 	r.SetMaxIdleConns(4)
 	r.SetConnMaxLifetime(0)
 	j.d, j.w, j.r = sqlite, w, r
+	j.sp, err = openSpool(filepath.Join(dir, "journal.spool"), durability == "full")
+	if err != nil {
+		r.Close()
+		w.Close()
+		return fmt.Errorf("journal.Open: %w", err)
+	}
 	return nil
+}
+
+// recover indexes what an earlier run spooled but did not index (it
+// stopped without Close, or journal.db could not be written), cuts a torn
+// record off the end of the last segment, converts a journal.db from
+// before the spool, and sets the next seq. Every run starts a new
+// segment.
+func (j *Journal) recover(ctx context.Context) error {
+	var last int64
+	if err := j.w.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM journal_entries`).Scan(&last); err != nil {
+		return fmt.Errorf("journal.Open: %w", err)
+	}
+	segs, err := segments(j.sp.dir)
+	if err != nil {
+		return fmt.Errorf("journal.Open: %w", err)
+	}
+	var batch []*Entry
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		if err := j.insert(ctx, batch); err != nil {
+			return fmt.Errorf("journal.Open: recovering the spool: %w", err)
+		}
+		batch = batch[:0]
+		return nil
+	}
+	recovered := 0
+	for i, seg := range segs {
+		if i+1 < len(segs) && segs[i+1] <= last+1 {
+			continue // every record in it is indexed
+		}
+		path := segmentPath(j.sp.dir, seg)
+		whole, err := readSegment(path, seg, func(e *Entry) error {
+			if e.ID <= last {
+				return nil
+			}
+			last = e.ID
+			batch = append(batch, e)
+			recovered++
+			if len(batch) == 5000 {
+				return flush()
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("journal.Open: %w", err)
+		}
+		if err := os.Truncate(path, whole); err != nil {
+			return fmt.Errorf("journal.Open: %w", err)
+		}
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	if recovered > 0 {
+		j.cfg.Logger.Info("journal indexed spooled entries", "entries", recovered)
+	}
+	if last, err = j.convertV1(ctx, last); err != nil {
+		return err
+	}
+	j.seq.Store(last)
+	j.written.Store(last)
+	j.indexed.Store(last)
+	return nil
+}
+
+// convertV1 moves the entries of a journal.db from before the spool
+// (whole entries in journal_entries_v1, set aside by migrate) into the
+// spool and the index, oldest first, then drops the old table. An
+// interrupted conversion resumes after the last entry it indexed. It
+// returns the last seq.
+func (j *Journal) convertV1(ctx context.Context, last int64) (int64, error) {
+	var n int
+	if err := j.w.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'journal_entries_v1'`).Scan(&n); err != nil || n == 0 {
+		return last, err
+	}
+	const cols = `seq, time, org_id, user_id, access_key, method, path, operation, query, request_body,
+		request_truncated, status, exception_type, exception_message, response_body, response_truncated,
+		latency_us, request_id, client_addr, user_agent, level`
+	for {
+		rows, err := j.w.QueryContext(ctx, `SELECT `+cols+` FROM journal_entries_v1 WHERE seq > ? ORDER BY seq LIMIT 5000`, last)
+		if err != nil {
+			return 0, fmt.Errorf("journal.Open: converting journal.db: %w", err)
+		}
+		var batch []*Entry
+		for rows.Next() {
+			e := &Entry{}
+			if err := scanEntry(rows, e); err != nil {
+				rows.Close()
+				return 0, fmt.Errorf("journal.Open: converting journal.db: %w", err)
+			}
+			batch = append(batch, e)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return 0, fmt.Errorf("journal.Open: converting journal.db: %w", err)
+		}
+		if len(batch) == 0 {
+			break
+		}
+		if err := j.sp.append(batch); err != nil {
+			return 0, fmt.Errorf("journal.Open: converting journal.db: %w", err)
+		}
+		// journal_usage already counts these entries.
+		if err := j.insertRows(ctx, batch, false); err != nil {
+			return 0, fmt.Errorf("journal.Open: converting journal.db: %w", err)
+		}
+		last = batch[len(batch)-1].ID
+	}
+	if err := j.sp.close(); err != nil {
+		return 0, fmt.Errorf("journal.Open: converting journal.db: %w", err)
+	}
+	if _, err := j.w.ExecContext(ctx, `DROP TABLE journal_entries_v1`); err != nil {
+		return 0, fmt.Errorf("journal.Open: converting journal.db: %w", err)
+	}
+	j.cfg.Logger.Info("journal converted to the spool format", "last_seq", last)
+	return last, nil
 }
 
 // Close stops taking entries, commits every entry already offered, stops
@@ -253,11 +402,26 @@ func (j *Journal) Close() error {
 	}
 	j.closed = true
 	close(j.queue)
+	close(j.closing)
 	j.mu.Unlock()
+	j.writers.Wait()
+	var err error
+	if j.sp != nil {
+		j.idxMu.Lock()
+		j.idxDone = true
+		j.idxMu.Unlock()
+		for _, c := range []chan struct{}{j.idxReady, j.idxNow} {
+			select {
+			case c <- struct{}{}:
+			default:
+			}
+		}
+		j.indexerDone.Wait()
+		err = j.sp.close()
+	}
 	close(j.stop)
 	j.pruned.Wait()
-	j.writers.Wait()
-	return j.closeDB()
+	return errors.Join(err, j.closeDB())
 }
 
 func (j *Journal) closeDB() error {

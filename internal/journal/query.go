@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -113,8 +114,8 @@ func (j *Journal) where(f *Filter) (string, []any, error) {
 		args = append(args, f.RequestID)
 	}
 	for _, t := range []string{f.Text, f.LeadID} {
-		if t == "" {
-			continue
+		if t == "" || j.sp != nil {
+			continue // SQLite: the texts are in the spool; see matchText
 		}
 		pat := "%" + likeEscaper.Replace(t) + "%"
 		l := " " + j.d.like + ` ? ESCAPE '\'`
@@ -151,27 +152,47 @@ func (j *Journal) Query(ctx context.Context, f Filter) (Page, error) {
 	if err != nil {
 		return Page{}, err
 	}
+	if err := j.caughtUp(ctx); err != nil {
+		return Page{}, err
+	}
 	order := " ORDER BY time DESC, seq DESC"
 	if f.Ascending {
 		order = " ORDER BY time, seq"
 	}
-	rows, err := j.r.QueryContext(ctx, j.d.q(`SELECT `+selectColumns+` FROM journal_entries WHERE `+where+order+
-		` LIMIT `+strconv.Itoa(f.Limit+1)), args...)
+	cols, limit := selectColumns, ` LIMIT `+strconv.Itoa(f.Limit+1)
+	if j.sp != nil {
+		cols = `seq, seg, off, len`
+		if f.Text != "" || f.LeadID != "" {
+			limit = "" // rows are matched as their records are read
+		}
+	}
+	rows, err := j.r.QueryContext(ctx, j.d.q(`SELECT `+cols+` FROM journal_entries WHERE `+where+order+limit), args...)
 	if err != nil {
 		return Page{}, crm.Internal(fmt.Errorf("journal.Query: %w", err))
 	}
 	defer rows.Close()
+	var files segmentFiles
+	defer files.close()
 	var p Page
 	p.Entries = make([]Entry, 0, min(f.Limit, 64))
 	for rows.Next() {
+		var e Entry
+		if j.sp == nil {
+			err = scanEntry(rows, &e)
+		} else {
+			var ok bool
+			ok, err = j.readEntry(rows, &files, &f, &e)
+			if err == nil && !ok {
+				continue
+			}
+		}
+		if err != nil {
+			return Page{}, crm.Internal(fmt.Errorf("journal.Query: %w", err))
+		}
 		if len(p.Entries) == f.Limit {
 			last := &p.Entries[len(p.Entries)-1]
 			p.Next = cursor{last.Time.UnixMilli(), last.ID}.String()
 			break
-		}
-		var e Entry
-		if err := scanEntry(rows, &e); err != nil {
-			return Page{}, crm.Internal(fmt.Errorf("journal.Query: %w", err))
 		}
 		p.Entries = append(p.Entries, e)
 	}
@@ -179,6 +200,71 @@ func (j *Journal) Query(ctx context.Context, f Filter) (Page, error) {
 		return Page{}, crm.Internal(fmt.Errorf("journal.Query: %w", err))
 	}
 	return p, nil
+}
+
+// readEntry reads into e the record an SQLite index row points to, and
+// reports whether it matches f's text filters. An entry whose segment
+// retention deleted since the row was read does not match.
+func (j *Journal) readEntry(row interface{ Scan(...any) error }, files *segmentFiles, f *Filter, e *Entry) (bool, error) {
+	var seq, seg, off int64
+	var n int32
+	if err := row.Scan(&seq, &seg, &off, &n); err != nil {
+		return false, err
+	}
+	file, err := files.open(j.sp.dir, seg)
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	r, err := readRecord(file, seq, off, n)
+	if err != nil {
+		return false, err
+	}
+	*e = *r
+	return matchText(e, f.Text) && matchText(e, f.LeadID), nil
+}
+
+// matchText reports whether t is, ignoring case, in the entry's query
+// string, request body, response body or exception message; an empty t
+// matches every entry. It is the SQLite side of Filter.Text, which
+// PostgreSQL matches with ILIKE.
+func matchText(e *Entry, t string) bool {
+	if t == "" {
+		return true
+	}
+	t = strings.ToLower(t)
+	for _, s := range []string{e.Query, e.RequestBody, e.ResponseBody, e.ExceptionMessage} {
+		if strings.Contains(strings.ToLower(s), t) {
+			return true
+		}
+	}
+	return false
+}
+
+// segmentFiles keeps the segments one query reads open.
+type segmentFiles map[int64]*os.File
+
+func (m *segmentFiles) open(dir string, seg int64) (*os.File, error) {
+	if f, ok := (*m)[seg]; ok {
+		return f, nil
+	}
+	f, err := os.Open(segmentPath(dir, seg))
+	if err != nil {
+		return nil, err
+	}
+	if *m == nil {
+		*m = segmentFiles{}
+	}
+	(*m)[seg] = f
+	return f, nil
+}
+
+func (m *segmentFiles) close() {
+	for _, f := range *m {
+		f.Close()
+	}
 }
 
 // Each calls fn for every entry matching f, page by page (f.Limit per
@@ -207,9 +293,25 @@ func (j *Journal) Each(ctx context.Context, f Filter, fn func(*Entry) error) err
 
 // Get returns the org's entry id, or KindNotFound.
 func (j *Journal) Get(ctx context.Context, org crm.OrgID, id int64) (*Entry, error) {
+	if err := j.caughtUp(ctx); err != nil {
+		return nil, err
+	}
+	cols := selectColumns
+	if j.sp != nil {
+		cols = `seq, seg, off, len`
+	}
+	row := j.r.QueryRowContext(ctx, j.d.q(`SELECT `+cols+` FROM journal_entries WHERE seq = ? AND org_id = ?`), id, int64(org))
 	var e Entry
-	err := scanEntry(j.r.QueryRowContext(ctx, j.d.q(`SELECT `+selectColumns+` FROM journal_entries WHERE seq = ? AND org_id = ?`), id, int64(org)), &e)
-	if errors.Is(err, sql.ErrNoRows) {
+	var err error
+	found := true
+	if j.sp == nil {
+		err = scanEntry(row, &e)
+	} else {
+		var files segmentFiles
+		found, err = j.readEntry(row, &files, &Filter{}, &e)
+		files.close()
+	}
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !found) {
 		return nil, crm.Errorf(crm.KindNotFound, "journal entry %d does not exist", id)
 	}
 	if err != nil {

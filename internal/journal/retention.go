@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -55,6 +56,9 @@ func (j *Journal) SetRetention(ctx context.Context, org crm.OrgID, r Retention) 
 
 // Usage returns the entries and bytes the org's journal holds.
 func (j *Journal) Usage(ctx context.Context, org crm.OrgID) (Usage, error) {
+	if err := j.caughtUp(ctx); err != nil {
+		return Usage{}, err
+	}
 	var u Usage
 	err := j.r.QueryRowContext(ctx, j.d.q(`SELECT entries, bytes FROM journal_usage WHERE org_id = ?`), int64(org)).Scan(&u.Entries, &u.Bytes)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
@@ -92,6 +96,9 @@ func (j *Journal) pruner() {
 // deleted. Each transaction deletes at most PruneBatch entries, so calls
 // being recorded wait for one small delete at most.
 func (j *Journal) Prune(ctx context.Context) (int, error) {
+	if err := j.caughtUp(ctx); err != nil {
+		return 0, err
+	}
 	rows, err := j.r.QueryContext(ctx, `SELECT u.org_id, u.bytes, s.max_age_ms, s.max_bytes
 		FROM journal_usage u LEFT JOIN journal_settings s ON s.org_id = u.org_id ORDER BY u.org_id`)
 	if err != nil {
@@ -159,6 +166,9 @@ func (j *Journal) Prune(ctx context.Context) (int, error) {
 			}
 		}
 	}
+	if j.sp != nil {
+		return total, j.dropSegments(ctx)
+	}
 	return total, nil
 }
 
@@ -197,20 +207,26 @@ func (j *Journal) pruneBatch(ctx context.Context, org int64, sel string, args []
 		return 0, nil
 	}
 	// seq values are integers we just read, so they are safe to inline.
-	res, err := tx.QueryContext(ctx, `DELETE FROM journal_entries WHERE seq IN (`+strings.Join(seqs, ",")+`) RETURNING size`)
+	seg := "0"
+	if j.sp != nil {
+		seg = "seg"
+	}
+	res, err := tx.QueryContext(ctx, `DELETE FROM journal_entries WHERE seq IN (`+strings.Join(seqs, ",")+`) RETURNING size, `+seg)
 	if err != nil {
 		return 0, fmt.Errorf("journal.Prune: %w", err)
 	}
 	var n int
 	var freed int64
+	segs := map[int64]int64{}
 	for res.Next() {
-		var size int64
-		if err := res.Scan(&size); err != nil {
+		var size, seg int64
+		if err := res.Scan(&size, &seg); err != nil {
 			res.Close()
 			return 0, fmt.Errorf("journal.Prune: %w", err)
 		}
 		n++
 		freed += size
+		segs[seg]++
 	}
 	res.Close()
 	if err := res.Err(); err != nil {
@@ -220,8 +236,52 @@ func (j *Journal) pruneBatch(ctx context.Context, org int64, sel string, args []
 		freed, n, org); err != nil {
 		return 0, fmt.Errorf("journal.Prune: %w", err)
 	}
+	if j.sp != nil {
+		for seg, k := range segs {
+			if _, err := tx.ExecContext(ctx, `UPDATE journal_segments SET entries = entries - ? WHERE seg = ?`, k, seg); err != nil {
+				return 0, fmt.Errorf("journal.Prune: %w", err)
+			}
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("journal.Prune: %w", err)
 	}
 	return n, nil
+}
+
+// dropSegments deletes the spool segments no index row points to any
+// more. It spares the segment being appended to, and every segment while
+// the indexer has not caught up with the start of that one: until then
+// an older segment may hold records it has yet to count.
+func (j *Journal) dropSegments(ctx context.Context) error {
+	cur := j.sp.cur.Load()
+	if cur == 0 || j.indexed.Load() < cur-1 {
+		return nil
+	}
+	rows, err := j.r.QueryContext(ctx, `SELECT seg FROM journal_segments WHERE entries <= 0 AND seg < ?`, cur)
+	if err != nil {
+		return fmt.Errorf("journal.Prune: %w", err)
+	}
+	var segs []int64
+	for rows.Next() {
+		var seg int64
+		if err := rows.Scan(&seg); err != nil {
+			rows.Close()
+			return fmt.Errorf("journal.Prune: %w", err)
+		}
+		segs = append(segs, seg)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("journal.Prune: %w", err)
+	}
+	for _, seg := range segs {
+		if err := os.Remove(segmentPath(j.sp.dir, seg)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("journal.Prune: %w", err)
+		}
+		if _, err := j.w.ExecContext(ctx, `DELETE FROM journal_segments WHERE seg = ? AND entries <= 0`, seg); err != nil {
+			return fmt.Errorf("journal.Prune: %w", err)
+		}
+	}
+	return nil
 }

@@ -23,37 +23,31 @@ type dialect struct {
 // journal_org_op_time serves the common "this operation in this window"
 // query as a pure index range, whatever the journal's size;
 // journal_request_id finds one call. On SQLite seq is the rowid, so every
-// index already ends with it.
+// index already ends with it, and a row holds only what queries filter
+// on and where the entry's record is in the spool (see spool.go); on
+// PostgreSQL a row is the whole entry.
 var (
 	sqlite = dialect{name: "sqlite", like: "LIKE", schema: `
 CREATE TABLE IF NOT EXISTS journal_entries (
-    seq                INTEGER PRIMARY KEY,
-    time               INTEGER NOT NULL,
-    org_id             INTEGER NOT NULL,
-    user_id            TEXT    NOT NULL,
-    access_key         TEXT    NOT NULL,
-    method             TEXT    NOT NULL,
-    path               TEXT    NOT NULL,
-    operation          TEXT    NOT NULL,
-    op_key             TEXT    NOT NULL,
-    query              TEXT    NOT NULL,
-    request_body       TEXT    NOT NULL,
-    request_truncated  INTEGER NOT NULL,
-    status             INTEGER NOT NULL,
-    exception_type     TEXT    NOT NULL,
-    exception_message  TEXT    NOT NULL,
-    response_body      TEXT    NOT NULL,
-    response_truncated INTEGER NOT NULL,
-    latency_us         INTEGER NOT NULL,
-    request_id         TEXT    NOT NULL,
-    client_addr        TEXT    NOT NULL,
-    user_agent         TEXT    NOT NULL,
-    level              TEXT    NOT NULL,
-    size               INTEGER NOT NULL
+    seq            INTEGER PRIMARY KEY,
+    time           INTEGER NOT NULL,
+    org_id         INTEGER NOT NULL,
+    op_key         TEXT    NOT NULL,
+    status         INTEGER NOT NULL,
+    exception_type TEXT    NOT NULL,
+    request_id     TEXT    NOT NULL,
+    size           INTEGER NOT NULL,
+    seg            INTEGER NOT NULL,
+    off            INTEGER NOT NULL,
+    len            INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS journal_org_time ON journal_entries (org_id, time);
 CREATE INDEX IF NOT EXISTS journal_org_op_time ON journal_entries (org_id, op_key, time);
 CREATE INDEX IF NOT EXISTS journal_request_id ON journal_entries (request_id);
+CREATE TABLE IF NOT EXISTS journal_segments (
+    seg     INTEGER PRIMARY KEY,
+    entries INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS journal_usage (
     org_id  INTEGER PRIMARY KEY,
     bytes   INTEGER NOT NULL,
@@ -119,6 +113,20 @@ func (j *Journal) migrate(ctx context.Context) error {
 			return fmt.Errorf("journal.migrate: lock: %w", err)
 		}
 		defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(7316005)`)
+	}
+	if j.d.name == "sqlite" {
+		// A journal.db from before the spool holds whole entries: set its
+		// table aside for convertV1, which moves its entries to the spool.
+		var whole int
+		if err := conn.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_table_info('journal_entries') WHERE name = 'response_body'`).Scan(&whole); err != nil {
+			return fmt.Errorf("journal.migrate: %w", err)
+		}
+		if whole > 0 {
+			if _, err := conn.ExecContext(ctx, `DROP INDEX IF EXISTS journal_org_time; DROP INDEX IF EXISTS journal_org_op_time;
+				DROP INDEX IF EXISTS journal_request_id; ALTER TABLE journal_entries RENAME TO journal_entries_v1`); err != nil {
+				return fmt.Errorf("journal.migrate: %w", err)
+			}
+		}
 	}
 	if _, err := conn.ExecContext(ctx, j.d.schema); err != nil {
 		return fmt.Errorf("journal.migrate: %w", err)

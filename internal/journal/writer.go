@@ -36,6 +36,10 @@ type Entry struct {
 	ClientAddr        string
 	UserAgent         string
 	Level             string // the org's journal level when the call was recorded
+
+	// SQLite: where the entry's record is in the spool.
+	seg, off int64
+	n        int32
 }
 
 // entryOverhead approximates the bytes an entry costs beyond its text
@@ -70,13 +74,14 @@ func (j *Journal) Record(e *Entry) error {
 
 var donePool = sync.Pool{New: func() any { return make(chan error, 1) }}
 
-// writer is a goroutine that writes entries (one on SQLite): it takes
-// whatever has queued up while its previous commit ran (up to MaxBatch)
-// and commits it in one transaction, so concurrent calls share a commit.
+// writer is a goroutine that makes entries durable (one on SQLite): it
+// takes whatever has queued up while its previous commit ran (up to
+// MaxBatch) and commits it at once, so concurrent calls share a commit.
+// On SQLite a commit is an append to the spool, which hands the batch on
+// to the indexer; on PostgreSQL it is a transaction.
 func (j *Journal) writer() {
 	defer j.writers.Done()
 	batch := make([]pending, 0, j.cfg.MaxBatch)
-	entries := make([]*Entry, 0, j.cfg.MaxBatch)
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	for {
@@ -85,13 +90,12 @@ func (j *Journal) writer() {
 			return
 		}
 		batch = append(batch[:0], p)
-		// Under load, let the calls that are already being handled reach
-		// the queue before committing: a commit costs about the same for one
-		// entry as for fifty. The writer blocks on the queue (it does not
-		// spin, which would take a core from those calls) while any call is
-		// still in its handler, for at most CommitDelay. With one caller
-		// there is no wait.
-		if j.handling.Load() > 0 {
+		// On PostgreSQL a commit costs a round trip and a WAL flush, about
+		// the same for one entry as for fifty: under load, let the calls
+		// still in their handlers reach the queue first. The writer blocks
+		// on the queue (it does not spin, which would take a core from
+		// those calls) for at most CommitDelay; a lone call never waits.
+		if j.sp == nil && j.handling.Load() > 0 {
 			timer.Reset(j.cfg.CommitDelay)
 		wait:
 			for len(batch) < j.cfg.MaxBatch && j.handling.Load() > 0 {
@@ -119,12 +123,13 @@ func (j *Journal) writer() {
 				break fill
 			}
 		}
-		entries = entries[:0]
-		for _, p := range batch {
-			entries = append(entries, p.e)
+		// A fresh slice: on SQLite the indexer keeps it.
+		entries := make([]*Entry, len(batch))
+		for i, p := range batch {
+			entries[i] = p.e
 		}
 		start := time.Now()
-		err := j.insert(context.Background(), entries)
+		err := j.commit(entries)
 		if err != nil {
 			j.cfg.Logger.Error("journal write failed; the calls in this batch answer 500", "entries", len(batch), "err", err)
 		} else {
@@ -140,6 +145,172 @@ func (j *Journal) writer() {
 		}
 		for _, p := range batch {
 			p.done <- err
+		}
+	}
+}
+
+// commit makes entries durable: on PostgreSQL by inserting them, on
+// SQLite by numbering them and appending them to the spool, then handing
+// them to the indexer (waiting while it is far behind, so memory stays
+// bounded).
+func (j *Journal) commit(entries []*Entry) error {
+	if f := j.fault.Load(); f != nil {
+		return *f
+	}
+	if j.sp == nil {
+		return j.insert(context.Background(), entries)
+	}
+	last := j.seq.Add(int64(len(entries)))
+	for i, e := range entries {
+		e.ID = last - int64(len(entries)-1-i)
+	}
+	if err := j.sp.append(entries); err != nil {
+		return err
+	}
+	j.written.Store(last)
+	j.handOff(entries)
+	return nil
+}
+
+// maxIndexLag bounds the spooled entries waiting for the indexer; past
+// it the writer waits, and so do the calls behind it.
+const maxIndexLag = 200_000
+
+// handOff gives spooled entries to the indexer.
+func (j *Journal) handOff(entries []*Entry) {
+	j.idxMu.Lock()
+	for len(j.idxQueue) >= maxIndexLag {
+		j.idxMu.Unlock()
+		<-j.idxRoom
+		j.idxMu.Lock()
+	}
+	j.idxQueue = append(j.idxQueue, entries...)
+	j.idxMu.Unlock()
+	select {
+	case j.idxReady <- struct{}{}:
+	default:
+	}
+}
+
+// take returns what the writer has handed off since the last take, and
+// whether the writer has stopped (nothing more will come).
+func (j *Journal) take(spare []*Entry) ([]*Entry, bool) {
+	j.idxMu.Lock()
+	defer j.idxMu.Unlock()
+	got, done := j.idxQueue, j.idxDone
+	j.idxQueue = spare[:0]
+	select {
+	case j.idxRoom <- struct{}{}:
+	default:
+	}
+	return got, done
+}
+
+// indexBatch bounds the entries the indexer inserts in one transaction.
+const indexBatch = 8192
+
+// indexDelay is how long the indexer lets entries gather before a
+// transaction, unless a query is waiting for them.
+const indexDelay = 50 * time.Millisecond
+
+// indexer inserts spooled entries into journal.db, batching whatever the
+// writer has handed over since its last transaction.
+func (j *Journal) indexer() {
+	defer j.indexerDone.Done()
+	var spare []*Entry
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for {
+		<-j.idxReady
+		// A transaction costs about the same for ten entries as for a
+		// thousand: let a batch build up unless a query or Close is waiting.
+		j.idxMu.Lock()
+		wait := len(j.idxQueue) < indexBatch/2 && !j.idxDone
+		j.idxMu.Unlock()
+		if wait {
+			timer.Reset(indexDelay)
+			select {
+			case <-timer.C:
+			case <-j.idxNow:
+				timer.Stop()
+			}
+		}
+		got, done := j.take(spare)
+		for start := 0; start < len(got); start += indexBatch {
+			if !j.index(got[start:min(start+indexBatch, len(got))]) {
+				// Closing with journal.db unwritable: the entries stay in
+				// the spool, and the next Open indexes them.
+				return
+			}
+		}
+		clear(got)
+		spare = got
+		if done {
+			return
+		}
+	}
+}
+
+// index inserts entries, retrying with backoff while journal.db cannot be
+// written; the entries are safe in the spool meanwhile. It reports false
+// only when the journal is closing and the insert still fails.
+func (j *Journal) index(entries []*Entry) bool {
+	backoff := 50 * time.Millisecond
+	for {
+		err := j.insert(context.Background(), entries)
+		if err == nil {
+			j.indexErr.Store(nil)
+			j.indexed.Store(entries[len(entries)-1].ID)
+			j.progressMu.Lock()
+			close(j.progress)
+			j.progress = make(chan struct{})
+			j.progressMu.Unlock()
+			return true
+		}
+		if j.indexErr.Swap(&err) == nil {
+			j.cfg.Logger.Error("journal indexing failed; entries stay in the spool and are retried", "entries", len(entries), "err", err)
+		}
+		select {
+		case <-time.After(backoff):
+			backoff = min(2*backoff, 2*time.Second)
+		case <-j.closing:
+			if err := j.insert(context.Background(), entries); err == nil {
+				j.indexed.Store(entries[len(entries)-1].ID)
+				return true
+			}
+			return false
+		}
+	}
+}
+
+// caughtUp waits until every entry recorded before the call is in
+// journal.db, so queries see the calls their caller already made. It
+// fails at once while indexing is failing.
+func (j *Journal) caughtUp(ctx context.Context) error {
+	if j.sp == nil {
+		return nil
+	}
+	target := j.written.Load()
+	if j.indexed.Load() < target {
+		select {
+		case j.idxNow <- struct{}{}:
+		default:
+		}
+	}
+	for {
+		j.progressMu.Lock()
+		ch := j.progress
+		j.progressMu.Unlock()
+		if j.indexed.Load() >= target {
+			return nil
+		}
+		if p := j.indexErr.Load(); p != nil {
+			return crm.Internal(fmt.Errorf("journal: indexing: %w", *p))
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
 		}
 	}
 }
@@ -174,11 +345,23 @@ func (d dialect) insertStatement(rows int) string {
 	return s
 }
 
-// insert writes entries and their orgs' usage in one transaction.
+// insert writes entries and their orgs' usage in one transaction: on
+// SQLite their index rows (their records are already in the spool) and
+// their segments' counts.
 func (j *Journal) insert(ctx context.Context, entries []*Entry) error {
-	if f := j.fault.Load(); f != nil {
-		return *f
-	}
+	return j.insertRows(ctx, entries, true)
+}
+
+// indexRowSQL inserts one SQLite index row.
+const indexRowSQL = `INSERT INTO journal_entries (seq, time, org_id, op_key, status, exception_type, request_id, size, seg, off, len)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+const segmentCountSQL = `INSERT INTO journal_segments (seg, entries) VALUES (?, ?)
+	ON CONFLICT (seg) DO UPDATE SET entries = journal_segments.entries + excluded.entries`
+
+// insertRows is insert, adding the entries to their orgs' usage only when
+// usage is set.
+func (j *Journal) insertRows(ctx context.Context, entries []*Entry, usage bool) error {
 	tx, err := j.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("journal: begin: %w", err)
@@ -189,9 +372,16 @@ func (j *Journal) insert(ctx context.Context, entries []*Entry) error {
 		// in-process, so rows cost no round trips, and a prepared statement
 		// skips SQL parsing, which dominates a many-row VALUES statement.
 		st := tx.StmtContext(ctx, j.insertOne)
-		args := make([]any, 0, nEntryColumns)
+		segs := map[int64]int64{}
 		for _, e := range entries {
-			if _, err := st.ExecContext(ctx, e.args(args[:0])...); err != nil {
+			if _, err := st.ExecContext(ctx, e.ID, e.Time.UnixMilli(), int64(e.OrgID), strings.ToLower(e.Operation),
+				e.Status, e.ExceptionType, e.RequestID, e.size(), e.seg, e.off, e.n); err != nil {
+				return fmt.Errorf("journal: insert: %w", err)
+			}
+			segs[e.seg]++
+		}
+		for seg, n := range segs {
+			if _, err := tx.ExecContext(ctx, segmentCountSQL, seg, n); err != nil {
 				return fmt.Errorf("journal: insert: %w", err)
 			}
 		}
@@ -210,8 +400,10 @@ func (j *Journal) insert(ctx context.Context, entries []*Entry) error {
 			}
 		}
 	}
-	if err := j.addUsage(ctx, tx, entries); err != nil {
-		return err
+	if usage {
+		if err := j.addUsage(ctx, tx, entries); err != nil {
+			return err
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("journal: commit: %w", err)
@@ -251,10 +443,34 @@ func (j *Journal) addUsage(ctx context.Context, tx *sql.Tx, entries []*Entry) er
 	return nil
 }
 
-// InsertBulk writes entries directly, bypassing the queue, in
-// transactions of up to 5,000 entries. It is for loading large journals
-// (benchmarks, imports), not for calls.
+// InsertBulk writes many entries at once: on PostgreSQL directly, in
+// transactions of up to 5,000 entries; on SQLite through the writer, which
+// owns the spool, without waiting for each. It is for loading large
+// journals (benchmarks, imports), not for calls.
 func (j *Journal) InsertBulk(ctx context.Context, entries []*Entry) error {
+	if j.sp != nil {
+		done := make([]chan error, 0, 4096)
+		for start := 0; start < len(entries); start += cap(done) {
+			done = done[:0]
+			j.mu.RLock()
+			if j.closed {
+				j.mu.RUnlock()
+				return ErrClosed
+			}
+			for _, e := range entries[start:min(start+cap(done), len(entries))] {
+				p := pending{e: e, done: make(chan error, 1)}
+				done = append(done, p.done)
+				j.queue <- p
+			}
+			j.mu.RUnlock()
+			for _, d := range done {
+				if err := <-d; err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
 	for start := 0; start < len(entries); start += 5000 {
 		if err := j.insert(ctx, entries[start:min(start+5000, len(entries))]); err != nil {
 			return err

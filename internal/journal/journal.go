@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -178,7 +179,7 @@ func Open(ctx context.Context, cfg Config) (*Journal, error) {
 		closing: make(chan struct{})}
 	var err error
 	if strings.HasPrefix(cfg.DatabaseURL, "postgres://") || strings.HasPrefix(cfg.DatabaseURL, "postgresql://") {
-		err = j.openPostgres(cfg.DatabaseURL)
+		err = j.openPostgres(cfg.DatabaseURL, cfg.Durability)
 	} else {
 		err = j.openSQLite(cfg.DataDir, cfg.Durability)
 	}
@@ -221,7 +222,22 @@ func Open(ctx context.Context, cfg Config) (*Journal, error) {
 	return j, nil
 }
 
-func (j *Journal) openPostgres(dsn string) error {
+func (j *Journal) openPostgres(dsn, durability string) error {
+	// At durability "normal" a journal commit does not wait for the WAL
+	// flush (synchronous_commit off): the entry is committed, visible and
+	// survives LocalSquared crashing; only a crash of the PostgreSQL server
+	// itself can lose the last fraction of a second, as a power cut can
+	// with SQLite's synchronous=NORMAL. At "full" every commit waits.
+	if durability != "full" {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			return fmt.Errorf("journal.Open: %w", err)
+		}
+		q := u.Query()
+		q.Set("synchronous_commit", "off")
+		u.RawQuery = q.Encode()
+		dsn = u.String()
+	}
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {
 		return fmt.Errorf("journal.Open: %w", err)

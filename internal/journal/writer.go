@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -321,28 +320,47 @@ const entryColumns = `time, org_id, user_id, access_key, method, path, operation
 
 const nEntryColumns = 22
 
-// insertChunk bounds the rows per INSERT statement (22 parameters each).
-const insertChunk = 64
+// pgInsertSQL writes a batch of entries and adds them to their orgs'
+// usage in one statement, so one round trip (and one implicit
+// transaction) whatever the batch's size: the columns arrive as arrays.
+const pgInsertSQL = `WITH ins AS (
+	INSERT INTO journal_entries (` + entryColumns + `)
+	SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+		$8::text[], $9::text[], $10::text[], $11::bigint[], $12::bigint[], $13::text[], $14::text[], $15::text[],
+		$16::bigint[], $17::bigint[], $18::text[], $19::text[], $20::text[], $21::text[], $22::bigint[])
+	RETURNING org_id, size)
+INSERT INTO journal_usage (org_id, bytes, entries)
+SELECT org_id, SUM(size), COUNT(*) FROM ins GROUP BY org_id ORDER BY org_id
+ON CONFLICT (org_id) DO UPDATE SET bytes = journal_usage.bytes + excluded.bytes,
+	entries = journal_usage.entries + excluded.entries`
 
-var insertSQL sync.Map // dialect name + row count → statement text
-
-func (d dialect) insertStatement(rows int) string {
-	key := d.name + strconv.Itoa(rows)
-	if v, ok := insertSQL.Load(key); ok {
-		return v.(string)
+// insertPostgres runs pgInsertSQL for entries.
+func (j *Journal) insertPostgres(ctx context.Context, entries []*Entry) error {
+	n := len(entries)
+	var ints [7][]int64 // time, org, request_truncated, status, response_truncated, latency, size
+	var texts [15][]string
+	for i := range ints {
+		ints[i] = make([]int64, n)
 	}
-	var b strings.Builder
-	b.WriteString("INSERT INTO journal_entries (" + entryColumns + ") VALUES ")
-	row := "(" + strings.TrimSuffix(strings.Repeat("?,", nEntryColumns), ",") + ")"
-	for i := range rows {
-		if i > 0 {
-			b.WriteByte(',')
+	for i := range texts {
+		texts[i] = make([]string, n)
+	}
+	for k, e := range entries {
+		ints[0][k], ints[1][k], ints[2][k], ints[3][k] = e.Time.UnixMilli(), int64(e.OrgID), boolInt(e.RequestTruncated), int64(e.Status)
+		ints[4][k], ints[5][k], ints[6][k] = boolInt(e.ResponseTruncated), e.Latency.Microseconds(), e.size()
+		for i, v := range [15]string{e.UserID, e.AccessKey, e.Method, e.Path, e.Operation, strings.ToLower(e.Operation),
+			e.Query, e.RequestBody, e.ExceptionType, e.ExceptionMessage, e.ResponseBody, e.RequestID, e.ClientAddr,
+			e.UserAgent, e.Level} {
+			texts[i][k] = v
 		}
-		b.WriteString(row)
 	}
-	s := d.q(b.String())
-	insertSQL.Store(key, s)
-	return s
+	_, err := j.w.ExecContext(ctx, pgInsertSQL, ints[0], ints[1], texts[0], texts[1], texts[2], texts[3], texts[4],
+		texts[5], texts[6], texts[7], ints[2], ints[3], texts[8], texts[9], texts[10], ints[4], ints[5], texts[11],
+		texts[12], texts[13], texts[14], ints[6])
+	if err != nil {
+		return fmt.Errorf("journal: insert: %w", err)
+	}
+	return nil
 }
 
 // insert writes entries and their orgs' usage in one transaction: on
@@ -362,42 +380,29 @@ const segmentCountSQL = `INSERT INTO journal_segments (seg, entries) VALUES (?, 
 // insertRows is insert, adding the entries to their orgs' usage only when
 // usage is set.
 func (j *Journal) insertRows(ctx context.Context, entries []*Entry, usage bool) error {
+	if j.d.name == "postgres" {
+		return j.insertPostgres(ctx, entries)
+	}
 	tx, err := j.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("journal: begin: %w", err)
 	}
 	defer tx.Rollback()
-	if j.insertOne != nil {
-		// SQLite: one prepared single-row INSERT per entry. Statements run
-		// in-process, so rows cost no round trips, and a prepared statement
-		// skips SQL parsing, which dominates a many-row VALUES statement.
-		st := tx.StmtContext(ctx, j.insertOne)
-		segs := map[int64]int64{}
-		for _, e := range entries {
-			if _, err := st.ExecContext(ctx, e.ID, e.Time.UnixMilli(), int64(e.OrgID), strings.ToLower(e.Operation),
-				e.Status, e.ExceptionType, e.RequestID, e.size(), e.seg, e.off, e.n); err != nil {
-				return fmt.Errorf("journal: insert: %w", err)
-			}
-			segs[e.seg]++
+	// One prepared single-row INSERT per entry: statements run in-process,
+	// so rows cost no round trips, and a prepared statement skips SQL
+	// parsing, which dominates a many-row VALUES statement.
+	st := tx.StmtContext(ctx, j.insertOne)
+	segs := map[int64]int64{}
+	for _, e := range entries {
+		if _, err := st.ExecContext(ctx, e.ID, e.Time.UnixMilli(), int64(e.OrgID), strings.ToLower(e.Operation),
+			e.Status, e.ExceptionType, e.RequestID, e.size(), e.seg, e.off, e.n); err != nil {
+			return fmt.Errorf("journal: insert: %w", err)
 		}
-		for seg, n := range segs {
-			if _, err := tx.ExecContext(ctx, segmentCountSQL, seg, n); err != nil {
-				return fmt.Errorf("journal: insert: %w", err)
-			}
-		}
-	} else {
-		// PostgreSQL: many rows per statement, one round trip per chunk;
-		// pgx caches the prepared form of each chunk size.
-		args := make([]any, 0, insertChunk*nEntryColumns)
-		for start := 0; start < len(entries); start += insertChunk {
-			chunk := entries[start:min(start+insertChunk, len(entries))]
-			args = args[:0]
-			for _, e := range chunk {
-				args = e.args(args)
-			}
-			if _, err := tx.ExecContext(ctx, j.d.insertStatement(len(chunk)), args...); err != nil {
-				return fmt.Errorf("journal: insert: %w", err)
-			}
+		segs[e.seg]++
+	}
+	for seg, n := range segs {
+		if _, err := tx.ExecContext(ctx, segmentCountSQL, seg, n); err != nil {
+			return fmt.Errorf("journal: insert: %w", err)
 		}
 	}
 	if usage {
@@ -416,8 +421,7 @@ const usageSQL = `INSERT INTO journal_usage (org_id, bytes, entries) VALUES (?, 
 	entries = journal_usage.entries + excluded.entries`
 
 // addUsage adds the batch's bytes and entries to each org's running
-// totals, in org order so concurrent writers (several PostgreSQL
-// instances) lock the rows in the same order.
+// totals (SQLite; pgInsertSQL does it on PostgreSQL).
 func (j *Journal) addUsage(ctx context.Context, tx *sql.Tx, entries []*Entry) error {
 	type usage struct{ bytes, n int64 }
 	per := map[crm.OrgID]*usage{}
@@ -436,7 +440,7 @@ func (j *Journal) addUsage(ctx context.Context, tx *sql.Tx, entries []*Entry) er
 	}
 	slices.Sort(orgs)
 	for _, o := range orgs {
-		if _, err := tx.ExecContext(ctx, j.d.q(usageSQL), int64(o), per[o].bytes, per[o].n); err != nil {
+		if _, err := tx.ExecContext(ctx, usageSQL, int64(o), per[o].bytes, per[o].n); err != nil {
 			return fmt.Errorf("journal: usage: %w", err)
 		}
 	}
@@ -477,14 +481,6 @@ func (j *Journal) InsertBulk(ctx context.Context, entries []*Entry) error {
 		}
 	}
 	return nil
-}
-
-// args appends the entry's column values in entryColumns order.
-func (e *Entry) args(args []any) []any {
-	return append(args, e.Time.UnixMilli(), int64(e.OrgID), e.UserID, e.AccessKey, e.Method, e.Path, e.Operation,
-		strings.ToLower(e.Operation), e.Query, e.RequestBody, boolInt(e.RequestTruncated), e.Status,
-		e.ExceptionType, e.ExceptionMessage, e.ResponseBody, boolInt(e.ResponseTruncated),
-		e.Latency.Microseconds(), e.RequestID, e.ClientAddr, e.UserAgent, e.Level, e.size())
 }
 
 func boolInt(b bool) int64 {

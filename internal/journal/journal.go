@@ -74,6 +74,9 @@ type Config struct {
 	// PruneInterval is how often retention runs. Default 1 minute;
 	// negative disables the background pruner (Prune can still be called).
 	PruneInterval time.Duration
+	// SegmentSize is the size at which the SQLite spool starts a new
+	// segment file. Default 64 MiB.
+	SegmentSize int64
 	// PruneBatch is how many entries one pruning transaction deletes.
 	// Default 500.
 	PruneBatch int
@@ -113,6 +116,9 @@ func (c *Config) defaults() {
 	}
 	if c.PruneInterval == 0 {
 		c.PruneInterval = time.Minute
+	}
+	if c.SegmentSize <= 0 {
+		c.SegmentSize = 64 << 20
 	}
 	if c.PruneBatch <= 0 {
 		c.PruneBatch = 500
@@ -280,7 +286,7 @@ func (j *Journal) openSQLite(dir, durability string) error {
 	r.SetMaxIdleConns(4)
 	r.SetConnMaxLifetime(0)
 	j.d, j.w, j.r = sqlite, w, r
-	j.sp, err = openSpool(filepath.Join(dir, "journal.spool"), durability == "full")
+	j.sp, err = openSpool(filepath.Join(dir, "journal.spool"), durability == "full", j.cfg.SegmentSize)
 	if err != nil {
 		r.Close()
 		w.Close()

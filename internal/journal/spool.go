@@ -40,9 +40,6 @@ import (
 // appendRecord). Recovery stops reading a segment at its first bad
 // record, which can only be the torn tail of an interrupted write.
 
-// segmentSize is the size at which the writer starts a new segment.
-const segmentSize = 64 << 20
-
 // maxRecord bounds a record's payload; bodies are capped long before.
 const maxRecord = 16 << 20
 
@@ -51,19 +48,20 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // spool is the writer's side of the spool directory; only the writer
 // goroutine uses it.
 type spool struct {
-	dir  string
-	sync bool // fsync every append
-	f    *os.File
-	size int64
-	cur  atomic.Int64 // the segment being appended to; read by the pruner
-	buf  []byte
+	dir     string
+	sync    bool  // fsync every append
+	segSize int64 // start a new segment past this size
+	f       *os.File
+	size    int64
+	cur     atomic.Int64 // the segment being appended to; read by the pruner
+	buf     []byte
 }
 
-func openSpool(dir string, sync bool) (*spool, error) {
+func openSpool(dir string, sync bool, segSize int64) (*spool, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("journal spool: %w", err)
 	}
-	return &spool{dir: dir, sync: sync}, nil
+	return &spool{dir: dir, sync: sync, segSize: segSize}, nil
 }
 
 // append writes entries as one write. On failure the segment is cut back
@@ -97,7 +95,7 @@ func (s *spool) append(entries []*Entry) error {
 		return fmt.Errorf("journal spool: %w", err)
 	}
 	s.size += int64(len(s.buf))
-	if s.size >= segmentSize {
+	if s.size >= s.segSize {
 		s.f.Close()
 		s.f = nil
 	}

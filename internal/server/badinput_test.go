@@ -191,6 +191,33 @@ func badCatalogue() []badCase {
 			add(badCase{name: "bulk_value_" + field, method: "POST", path: "LeadManagement.svc/Lead/Bulk/Create", auth: true, body: "[" + row + "]", status: 200, wantPrefix: `[{"RowNumber":1,"LeadId":null,`})
 		}
 	}
+	// SearchBy that is not a unique field: refused whether or not the row
+	// gives that field a value, and nothing is written (the rows carry a
+	// new email, so a fall-through to create would add a lead).
+	for _, by := range []string{"FirstName", "Company", "mx_Nope", "emailaddress", "Email Address", "OwnerId", "ProspectAutoId", "Score", "'; DROP TABLE leads; --", "EmailAddress\x00"} {
+		for _, with := range []bool{false, true} {
+			pairs := `{"Attribute":"EmailAddress","Value":"fresh@example.com"},{"Attribute":"SearchBy","Value":` + quote(by) + `}`
+			if with {
+				if by != "FirstName" && by != "Company" {
+					continue // not a field a lead write may name
+				}
+				pairs += `,{"Attribute":` + quote(by) + `,"Value":"Seed"}`
+			}
+			name := "searchby"
+			if with {
+				name += "_with_value"
+			}
+			add(badCase{name: "upsert_" + name, method: "POST", path: "LeadManagement.svc/Lead.CreateOrUpdate", auth: true, body: "[" + pairs + "]", status: 500, exType: "MXInvalidInputException"})
+			add(badCase{name: "capture_" + name, method: "POST", path: "LeadManagement.svc/Lead.Capture", auth: true, body: "[" + pairs + "]", status: 500, exType: "MXInvalidInputException"})
+			add(badCase{name: "bulk_upsert_" + name, method: "POST", path: "LeadManagement.svc/Lead/Bulk/CreateOrUpdate", auth: true, body: "[[" + pairs + "]]", status: 200,
+				wantPrefix: `[{"RowNumber":1,"LeadId":null,"LeadCreated":false,"LeadUpdated":false,"AffectedRows":0,"ExceptionType":"MXInvalidInputException"`})
+			add(badCase{name: "create_custom_" + name, method: "POST", path: "ProspectActivity.svc/CreateCustom", auth: true,
+				body: `{"LeadDetails":[` + pairs + `],"Activity":{"ActivityEvent":21}}`, status: 500, exType: "MXInvalidInputException"})
+		}
+		add(badCase{name: "update_v2_searchby", method: "POST", path: "LeadManagement.svc/Lead/Bulk/UpdateV2", auth: true,
+			body:   `{"SearchByKey":` + quote(by) + `,"LeadPropertiesList":[{"Fields":[{"Attribute":"EmailAddress","Value":"seed@example.com"},{"Attribute":"FirstName","Value":"Changed"}]}]}`,
+			status: 500, exType: "MXInvalidInputException"})
+	}
 	for _, b := range malformedBodies {
 		if strings.HasPrefix(b, "[[") || b == "[]" {
 			continue // a valid bulk body

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -144,6 +145,11 @@ func (s *Store) CreateOrUpdateLead(ctx context.Context, p *crm.Principal, search
 	}
 	if searchBy == "" {
 		searchBy = "EmailAddress"
+	}
+	// Checked before anything else: a SearchBy field the row gives no
+	// value for would otherwise fall through to a create.
+	if err := checkSearchBy(sch, searchKey(searchBy)); err != nil {
+		return nil, false, err
 	}
 	var l *crm.Lead
 	var created bool
@@ -565,13 +571,26 @@ func (s *Store) BulkCreateLeads(ctx context.Context, p *crm.Principal, rows []Bu
 }
 
 // BulkUpsertLeads is Lead/Bulk/CreateOrUpdate: each row is matched on its
-// SearchBy (default EmailAddress) and updated, or created.
+// SearchBy (default EmailAddress) and updated, or created. A row whose
+// SearchBy is not a unique field fails with KindInvalid ("Invalid
+// SearchBy value provided") and writes nothing, whether or not it gives
+// that field a value.
 func (s *Store) BulkUpsertLeads(ctx context.Context, p *crm.Principal, rows []BulkLeadRow) ([]LeadRowResult, error) {
+	sch, err := s.Schema(ctx, &p.Org)
+	if err != nil {
+		return nil, err
+	}
+	rows = slices.Clone(rows)
+	for i := range rows {
+		if rows[i].SearchBy == "" {
+			rows[i].SearchBy = "EmailAddress"
+		}
+		if rows[i].Err == nil {
+			rows[i].Err = checkSearchBy(sch, searchKey(rows[i].SearchBy))
+		}
+	}
 	return s.bulk(ctx, p, rows, bulkRun{fn: func(tx *sql.Tx, sch *crm.Schema, r *BulkLeadRow, out *LeadRowResult, now time.Time) error {
 		by := r.SearchBy
-		if by == "" {
-			by = "EmailAddress"
-		}
 		attempt := func() error {
 			l, created, err := s.upsertTx(ctx, tx, p, sch, by, r.Attrs, now)
 			if err != nil {
@@ -594,10 +613,19 @@ func (s *Store) BulkUpsertLeads(ctx context.Context, p *crm.Principal, rows []Bu
 // every row, Lead/Bulk/Update): each row's lead is found by its value of
 // searchBy (ProspectID by default) and updated with the row's other
 // attributes. A row whose lead does not exist is reported NotFound.
+// Errors: KindInvalid for a searchBy that is not a unique field ("Invalid
+// SearchBy value provided"; nothing is written), or internal.
 func (s *Store) BulkUpdateLeads(ctx context.Context, p *crm.Principal, searchBy string, rows []BulkLeadRow) ([]LeadRowResult, error) {
 	searchBy = searchKey(searchBy)
 	if searchBy == "" {
 		searchBy = "ProspectID"
+	}
+	sch, err := s.Schema(ctx, &p.Org)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSearchBy(sch, searchBy); err != nil {
+		return nil, err
 	}
 	return s.bulk(ctx, p, rows, bulkRun{fn: func(tx *sql.Tx, sch *crm.Schema, r *BulkLeadRow, out *LeadRowResult, now time.Time) error {
 		key := attrValue(r.Attrs, searchBy)

@@ -407,3 +407,30 @@ func TestOwnerStageTrail(t *testing.T) {
 		}
 	})
 }
+
+// TestCreateCustomSearchBy: CreateCustom finds the lead by any unique
+// field, ProspectId included, and refuses a SearchBy that is not one
+// before looking for its value, creating nothing.
+func TestCreateCustomSearchBy(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		lead := e.createLead(`[{"Attribute":"FirstName","Value":"Cc"},{"Attribute":"EmailAddress","Value":"cc@example.com"}]`)
+		r := e.v2("POST", "ProspectActivity.svc/CreateCustom", `{"LeadDetails":[{"Attribute":"ProspectID","Value":"`+strings.ToUpper(lead)+`"},
+			{"Attribute":"Company","Value":"Found"},{"Attribute":"SearchBy","Value":"ProspectId"}],"Activity":{"ActivityEvent":21}}`)
+		if r.status != 200 || jsonPath(t, r.body, "Message.RelatedProspectId") != lead || jsonPath(t, r.body, "Message.IsCreated") != "false" {
+			t.Errorf("by ProspectId: %d %s", r.status, r.body)
+		}
+		if r := e.v2("GET", "LeadManagement.svc/Leads.GetById?id="+lead, ""); !strings.Contains(string(r.body), `"Company":"Found"`) {
+			t.Errorf("lead not updated: %s", r.body)
+		}
+		for _, by := range []string{"Company", "mx_Nope", "emailaddress"} {
+			r := e.v2("POST", "ProspectActivity.svc/CreateCustom", `{"LeadDetails":[{"Attribute":"EmailAddress","Value":"new@example.com"},
+				{"Attribute":"SearchBy","Value":"`+by+`"}],"Activity":{"ActivityEvent":21}}`)
+			if r.status != 500 || exceptionType(r.body) != "MXInvalidInputException" {
+				t.Errorf("SearchBy %s: %d %s", by, r.status, r.body)
+			}
+		}
+		if n, err := e.srv.Store.LeadCount(t.Context(), e.creds.OrgID); err != nil || n != 1 {
+			t.Errorf("leads = %d (%v), want 1", n, err)
+		}
+	})
+}

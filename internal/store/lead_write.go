@@ -318,8 +318,10 @@ func isUniqueField(sch *crm.Schema, name string) bool {
 }
 
 // DeleteLead is Lead/Delete/ById: it removes the org's lead with its
-// activities, tasks, notes and list memberships. Errors: KindForbidden
-// when the org has not enabled lead deletes, crm.ErrLeadNotFound.
+// activities, tasks, notes and list memberships, and clears the Lead
+// fields of other activities that name it, in one transaction. Errors:
+// KindForbidden when the org has not enabled lead deletes,
+// crm.ErrLeadNotFound.
 func (s *Store) DeleteLead(ctx context.Context, p *crm.Principal, id string) error {
 	if !p.Org.LeadDeleteEnabled {
 		return crm.ErrDeleteDisabled
@@ -329,7 +331,10 @@ func (s *Store) DeleteLead(ctx context.Context, p *crm.Principal, id string) err
 		if err != nil {
 			return err
 		}
-		return s.deleteLeadTx(ctx, tx, p.Org.ID, l.ID)
+		if err := s.deleteLeadTx(ctx, tx, p.Org.ID, l.ID); err != nil {
+			return err
+		}
+		return s.repointLeadRefs(ctx, tx, p, l.ID, "", s.txNow(&p.Org))
 	})
 }
 
@@ -360,7 +365,8 @@ var leadMoves = []string{
 
 // MergeLeads is Lead.Merge: the child lead is absorbed into the master,
 // which keeps its own values and gains the child's activities (and their
-// score), tasks, notes and list memberships. A Lead Merge activity (3003)
+// score), tasks, notes and list memberships; activity Lead fields that
+// named the child name the master. A Lead Merge activity (3003)
 // is posted on the master; its id is the audit id that
 // MergedChildLeads takes. Errors: crm.ErrLeadNotFound for either id,
 // KindInvalid when they are the same lead.
@@ -393,6 +399,9 @@ func (s *Store) MergeLeads(ctx context.Context, p *crm.Principal, masterID, chil
 			return internal("store.MergeLeads", err)
 		}
 		if err := s.deleteLeadTx(ctx, tx, p.Org.ID, child.ID); err != nil {
+			return err
+		}
+		if err := s.repointLeadRefs(ctx, tx, p, child.ID, master.ID, now); err != nil {
 			return err
 		}
 		t, err := s.activityType(ctx, tx, p.Org.ID, crm.CodeLeadMerge)

@@ -218,6 +218,29 @@ func badCatalogue() []badCase {
 			body:   `{"SearchByKey":` + quote(by) + `,"LeadPropertiesList":[{"Fields":[{"Attribute":"EmailAddress","Value":"seed@example.com"},{"Attribute":"FirstName","Value":"Changed"}]}]}`,
 			status: 500, exType: "MXInvalidInputException"})
 	}
+	// Activities on an opportunity: none exists, so every id (the seeded
+	// lead's included) is unknown to each well-formed row; the body's shape
+	// and cap are checked for the whole call.
+	byOpp := "ProspectActivity.svc/Bulk/CustomActivity/Add/ByOpportunityId?opportunityId="
+	oppRow := `{"ActivityEvent":12000,"ActivityOwnerEmail":"seed@example.com"}`
+	for _, id := range append([]string{"{lead}", "01a21183-0000-7000-8000-000000000000"}, hostileIDs...) {
+		add(badCase{name: "by_opportunity_id", method: "POST", path: byOpp + escape(id), auth: true, body: "[" + oppRow + "]", status: 200,
+			wantPrefix: `{"Response":[{"RowNumber":1,"ActivityCreated":false,"ProspectActivityId":null,"ExceptionType":"MXInvalidEntityException"`})
+	}
+	for _, p := range []string{"ProspectActivity.svc/Bulk/CustomActivity/Add/ByOpportunityId", byOpp, byOpp + "%20"} {
+		add(badCase{name: "by_opportunity_no_id", method: "POST", path: p, auth: true, body: "[" + oppRow + "]", status: 500, exType: "MXMandatoryAttributeMissingException"})
+	}
+	add(badCase{name: "by_opportunity_over_cap", method: "POST", path: byOpp + "{lead}", auth: true,
+		body: "[" + strings.TrimSuffix(strings.Repeat(oppRow+",", 26), ",") + "]", status: 500, exType: "MXInvalidInputException"})
+	for _, b := range []string{oppRow, `[1]`, `["x"]`, `[[` + oppRow + `]]`, `[` + oppRow + `,null]`, `[{"ActivityEvent":12000,"Fields":{"a":1}}]`,
+		`[{"ActivityEvent":12000,"ActivityOwnerEmail":5}]`, `[{"ActivityEvent":12000,"Fields":[{"SchemaName":"mx_Custom_1","Value":{"a":1}}]}]`, `[{"ActivityEvent":12000,"Fields":[{"Value":"x"}]}]`} {
+		add(badCase{name: "by_opportunity_shape", method: "POST", path: byOpp + "{lead}", auth: true, body: b, status: 400, exType: "MXInvalidRequestFormatException"})
+	}
+	for _, row := range []string{`{"ActivityOwnerEmail":"seed@example.com"}`, `{"ActivityEvent":"x","ActivityOwnerEmail":"seed@example.com"}`,
+		`{"ActivityEvent":12000}`, `{"ActivityEvent":12000,"ActivityOwnerEmail":"  "}`, `{"ActivityEvent":12000,"ActivityOwnerEmail":"seed@example.com","ActivityDateTime":"2018-02-30 10:00:00"}`} {
+		add(badCase{name: "by_opportunity_row", method: "POST", path: byOpp + "{lead}", auth: true, body: "[" + row + "]", status: 200,
+			wantPrefix: `{"Response":[{"RowNumber":1,"ActivityCreated":false,"ProspectActivityId":null,"ExceptionType":"MX`})
+	}
 	for _, b := range malformedBodies {
 		if strings.HasPrefix(b, "[[") || b == "[]" {
 			continue // a valid bulk body

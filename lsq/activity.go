@@ -76,6 +76,17 @@ func (c *Client) BulkCreateActivitiesByField(ctx context.Context, searchBy strin
 	return out.Response, err
 }
 
+// BulkCreateActivitiesByOpportunity posts up to 25 activities on the
+// opportunity opportunityID (Bulk/CustomActivity/Add/ByOpportunityId),
+// one result per row; each row needs ActivityEvent and
+// ActivityOwnerEmail. LocalSquared has no opportunities: there every
+// well-formed row reports MXInvalidEntityException.
+func (c *Client) BulkCreateActivitiesByOpportunity(ctx context.Context, opportunityID string, acts []NewActivity) ([]ActivityResult, error) {
+	var out struct{ Response []ActivityResult }
+	err := c.call(ctx, postWrite("ProspectActivity.svc/Bulk/CustomActivity/Add/ByOpportunityId"), query("opportunityId", opportunityID), nonNilSlice(acts), &out)
+	return out.Response, err
+}
+
 func nonNilSlice[T any](s []T) []T {
 	if s == nil {
 		return []T{}

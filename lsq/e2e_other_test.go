@@ -88,6 +88,19 @@ func e2eActivities(t *testing.T, e *env) {
 	if len(res) != 2 || !res[0].ActivityCreated || res[1].ActivityCreated {
 		t.Errorf("bulk activities by field %+v", res)
 	}
+	// No opportunity exists: every well-formed row reports an unknown
+	// opportunity, a row without its owner the missing owner.
+	res = must[[]lsq.ActivityResult](t)(c.BulkCreateActivitiesByOpportunity(ctx, unknownID, []lsq.NewActivity{
+		{ActivityEvent: 12000, ActivityOwnerEmail: "admin@sandbox.localsquared.dev", ActivityNote: "call"},
+		{ActivityEvent: 12000},
+	}))
+	if len(res) != 2 || res[0].ActivityCreated || res[0].ExceptionType == nil || *res[0].ExceptionType != "MXInvalidEntityException" ||
+		res[1].ExceptionType == nil || *res[1].ExceptionType != "MXMandatoryAttributeMissingException" {
+		t.Errorf("bulk activities by opportunity %+v", res)
+	}
+	if _, err := c.BulkCreateActivitiesByOpportunity(ctx, "", []lsq.NewActivity{{ActivityEvent: 12000}}); !lsq.IsInvalid(err) {
+		t.Errorf("bulk activities without an opportunity id: %v", err)
+	}
 
 	check(t, c.UpdateActivity(ctx, lsq.ActivityUpdate{ProspectActivityId: m.Id, ActivityEvent: 200, ActivityNote: "updated",
 		Fields: []lsq.Field{{SchemaName: "mx_Custom_1", Value: "Go 1.26"}}}))

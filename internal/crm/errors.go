@@ -118,6 +118,10 @@ var (
 	// ErrDeleteDisabled: LeadSquared support enables lead deletes per
 	// account; until then the API refuses them.
 	ErrDeleteDisabled = &Error{Kind: KindForbidden, Msg: "Lead delete is not enabled for this account. Please contact support to enable it."}
+	// ErrOpportunityNotFound answers every opportunity id: LocalSquared
+	// holds no opportunities. (LeadSquared's message for an unknown
+	// opportunity is not known; this one follows ErrLeadNotFound's.)
+	ErrOpportunityNotFound = &Error{Kind: KindNotFound, Msg: "Opportunity does not exist in the system"}
 	// ErrLeadNotFoundOrDenied is Lead/Bulk/UpdateV2's reason for a row
 	// whose lead does not exist.
 	ErrLeadNotFoundOrDenied = &Error{Kind: KindNotFound, Msg: "Lead does not exist in the system or You do not have permission to update the lead"}

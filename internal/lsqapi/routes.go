@@ -61,6 +61,7 @@ var routes = []route{
 	{post, "ProspectActivity.svc/CreateCustom", std, anyRole, (*API).createCustomActivity},
 	{post, "ProspectActivity.svc/Bulk/CustomActivity/Add/ByLeadId", bulk, anyRole, (*API).bulkActivitiesByLeadID},
 	{post, "ProspectActivity.svc/Bulk/CustomActivity/Add/ByLeadField", bulk, anyRole, (*API).bulkActivitiesByLeadField},
+	{post, "ProspectActivity.svc/Bulk/CustomActivity/Add/ByOpportunityId", bulk, anyRole, (*API).bulkActivitiesByOpportunityID},
 	{post, "ProspectActivity.svc/CustomActivity/Update", std, anyRole, (*API).updateActivity},
 	{get, "ProspectActivity.svc/CustomActivity/Lock", std, anyRole, (*API).lockActivity},
 	{post, "ProspectActivity.svc/Retrieve", std, anyRole, (*API).leadActivities},

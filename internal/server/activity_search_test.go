@@ -1,6 +1,8 @@
 package server_test
 
 import (
+	"encoding/json"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -196,6 +198,147 @@ func TestActivitySearchIsolation(t *testing.T) {
 		}
 		if r := e.v2("POST", "ProspectActivity.svc/GetLeadReferences?leadId="+lead, ""); !strings.HasPrefix(string(r.body), `{"RecordCount":1,`) {
 			t.Errorf("org A's references: %s", r.body)
+		}
+	})
+}
+
+const introType = `{"ActivityEventName":"Introduction","Score":2,
+	"Fields":[{"SchemaName":"mx_Custom_1","DisplayName":"From","DataType":"Lead"},
+	          {"SchemaName":"mx_Custom_2","DisplayName":"To","DataType":"Lead"},
+	          {"SchemaName":"mx_Custom_3","DisplayName":"Topic","DataType":"String"}]}`
+
+// TestLeadReferencesOnMergeAndDelete: merging a lead moves its activities
+// (and their score) to the master and re-points every activity Lead
+// field that named it at the master; deleting a lead removes its
+// activities and clears the Lead fields that named it, locked activities
+// included. Each rewrite is in the change history.
+func TestLeadReferencesOnMergeAndDelete(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		vars := map[string]string{}
+		for _, n := range []string{"master", "child", "other", "victim"} {
+			vars[n] = e.createLead(`[{"Attribute":"FirstName","Value":"` + n + `"},{"Attribute":"EmailAddress","Value":"` + n + `@example.com"}]`)
+		}
+		r := e.v2("POST", "ProspectActivity.svc/CreateType", introType)
+		if r.status != 200 {
+			t.Fatalf("CreateType: %s", r.body)
+		}
+		vars["code"] = jsonPath(t, r.body, "Message.Id")
+		post := func(on, from, to string) string {
+			t.Helper()
+			r := e.v2("POST", "ProspectActivity.svc/Create", `{"RelatedProspectId":"`+vars[on]+`","ActivityEvent":`+vars["code"]+`,
+				"Fields":[{"SchemaName":"mx_Custom_1","Value":"`+vars[from]+`"},{"SchemaName":"mx_Custom_2","Value":"`+vars[to]+`"},{"SchemaName":"mx_Custom_3","Value":"`+on+`"}]}`)
+			if r.status != 200 {
+				t.Fatalf("post on %s: %s", on, r.body)
+			}
+			return jsonPath(t, r.body, "Message.Id")
+		}
+		vars["a1"] = post("other", "child", "victim")  // names the child and the victim
+		vars["a2"] = post("child", "child", "other")   // the child's own, naming itself
+		vars["a3"] = post("master", "master", "child") // the master's, naming the child
+		vars["a4"] = post("victim", "other", "master") // the victim's own
+		vars["a5"] = post("other", "victim", "")       // names the victim; locked below
+		if r := e.v2("GET", "ProspectActivity.svc/CustomActivity/Lock?activityId="+vars["a5"], ""); r.status != 200 {
+			t.Fatalf("lock: %s", r.body)
+		}
+		// fields reads an activity's Lead fields as lead names ("" when
+		// cleared, "?" for an id that is no lead of the scenario).
+		fields := func(act string) string {
+			t.Helper()
+			r := e.v2("GET", "ProspectActivity.svc/GetActivityDetails?activityId="+act, "")
+			var d struct {
+				Fields []struct{ SchemaName, Value string }
+			}
+			if err := json.Unmarshal(r.body, &d); err != nil {
+				t.Fatalf("details of %s: %d %s", act, r.status, r.body)
+			}
+			var out []string
+			for _, f := range d.Fields {
+				if f.SchemaName != "mx_Custom_1" && f.SchemaName != "mx_Custom_2" {
+					continue
+				}
+				name := "?"
+				if f.Value == "" {
+					name = ""
+				}
+				for _, n := range []string{"master", "child", "other", "victim"} {
+					if f.Value == vars[n] {
+						name = n
+					}
+				}
+				out = append(out, f.SchemaName+"="+name)
+			}
+			return strings.Join(out, " ")
+		}
+		refs := func(lead string) string {
+			t.Helper()
+			r := e.v2("POST", "ProspectActivity.svc/GetLeadReferences?leadId="+vars[lead], "")
+			if r.status != 200 {
+				return exceptionType(r.body)
+			}
+			var out struct{ ProspectActivities []struct{ ID string } }
+			json.Unmarshal(r.body, &out)
+			var ids []string
+			for _, a := range out.ProspectActivities {
+				for _, k := range []string{"a1", "a2", "a3", "a4", "a5"} {
+					if a.ID == vars[k] {
+						ids = append(ids, k)
+					}
+				}
+			}
+			sort.Strings(ids)
+			return strings.Join(ids, ",")
+		}
+		expect := func(what, got, want string) {
+			t.Helper()
+			if got != want {
+				t.Errorf("%s = %q, want %q", what, got, want)
+			}
+		}
+		expect("references to the child before", refs("child"), "a1,a2,a3")
+
+		e.run(t, vars, []step{
+			{name: "lead_refs_merge", method: "POST", path: "LeadManagement.svc/Lead.Merge?masterId={master}&childId={child}", status: 200},
+			{name: "lead_refs_merged_master", method: "GET", path: "LeadManagement.svc/Leads.GetById?id={master}", status: 200},
+			{name: "lead_refs_merged_details", method: "GET", path: "ProspectActivity.svc/GetActivityDetails?activityId={a1}", status: 200},
+			{name: "lead_refs_merged_changes", method: "POST", path: "ProspectActivity.svc/RetrieveActivityChange",
+				body: `{"Parameter":{` + isoAllTime + `,"ActivityEvents":["{code}"]}}`, status: 200},
+		})
+		expect("a1 after the merge", fields(vars["a1"]), "mx_Custom_1=master mx_Custom_2=victim")
+		expect("a2 after the merge", fields(vars["a2"]), "mx_Custom_1=master mx_Custom_2=other")
+		expect("a3 after the merge", fields(vars["a3"]), "mx_Custom_1=master mx_Custom_2=master")
+		expect("references to the master", refs("master"), "a1,a2,a3,a4")
+		expect("references to the merged child", refs("child"), "MXInvalidEntityException")
+		r = e.v2("POST", "ProspectActivity.svc/Retrieve?leadId="+vars["master"], `{"Parameter":{"ActivityEvent":`+vars["code"]+`}}`)
+		expect("the master's activities", jsonPath(t, r.body, "RecordCount"), "2") // a3 and the child's a2
+		if s, eng := e.leadScores(t, vars["master"]); s != "4" || eng != "4" {
+			t.Errorf("master after the merge: Score %s EngagementScore %s, want 4 and 4", s, eng)
+		}
+		r = e.v2("POST", "ProspectActivity.svc/RetrieveActivityChange", `{"Parameter":{`+isoAllTime+`,"ActivityID":"`+vars["a3"]+`"}}`)
+		if got := string(r.body); !strings.Contains(got, `"FieldName":"mx_Custom_2","OldValue":"`+vars["child"]+`","NewValue":"`+vars["master"]+`"`) {
+			t.Errorf("a3's change history: %s", got)
+		}
+
+		if r := e.admin("PATCH", "/orgs/"+itoa(int64(e.creds.OrgID)), `{"leadDeleteEnabled":true}`); r.status != 200 {
+			t.Fatalf("enable deletes: %d %s", r.status, r.body)
+		}
+		otherScore, _ := e.leadScores(t, vars["other"])
+		e.run(t, vars, []step{
+			{name: "lead_refs_delete", method: "GET", path: "LeadManagement.svc/Lead/Delete/ById?leadId={victim}", status: 200},
+			{name: "lead_refs_deleted_details", method: "GET", path: "ProspectActivity.svc/GetActivityDetails?activityId={a1}", status: 200},
+			{name: "lead_refs_deleted_locked", method: "GET", path: "ProspectActivity.svc/GetActivityDetails?activityId={a5}", status: 200},
+			{name: "lead_refs_deleted_own", method: "GET", path: "ProspectActivity.svc/GetActivityDetails?activityId={a4}", status: 500},
+			{name: "lead_refs_deleted_changes", method: "POST", path: "ProspectActivity.svc/RetrieveActivityChange",
+				body: `{"Parameter":{` + isoAllTime + `,"ActivityID":"{a5}"}}`, status: 200},
+		})
+		expect("a1 after the delete", fields(vars["a1"]), "mx_Custom_1=master mx_Custom_2=")
+		expect("a5 after the delete", fields(vars["a5"]), "mx_Custom_1= mx_Custom_2=")
+		expect("references to the deleted lead", refs("victim"), "MXInvalidEntityException")
+		expect("references to the master after the delete", refs("master"), "a1,a2,a3")
+		if s, _ := e.leadScores(t, vars["other"]); s != otherScore {
+			t.Errorf("other's score moved on the delete: %s, was %s", s, otherScore)
+		}
+		if s, _ := e.leadScores(t, vars["master"]); s != "4" {
+			t.Errorf("master's score moved on the delete: %s", s)
 		}
 	})
 }

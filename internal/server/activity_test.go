@@ -7,6 +7,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/localsquared/localsquared/internal/store/storetest"
 )
 
 // step is one call of a stateful scenario: {name} placeholders in path
@@ -161,6 +164,22 @@ func TestActivityOperations(t *testing.T) {
 			{name: "act_bulk_over_cap", method: "POST", path: "ProspectActivity.svc/Bulk/CustomActivity/Add/ByLeadId", status: 500,
 				body: "[" + strings.TrimSuffix(strings.Repeat(`{"RelatedProspectId":"{lead}","ActivityEvent":21},`, 26), ",") + "]"},
 			{name: "act_bulk_object", method: "POST", path: "ProspectActivity.svc/Bulk/CustomActivity/Add/ByLeadId", status: 400, body: `{"ActivityEvent":21}`},
+			{name: "act_bulk_by_opportunity", method: "POST", path: "ProspectActivity.svc/Bulk/CustomActivity/Add/ByOpportunityId?opportunityId=01a21183-0000-7000-8000-000000000000", status: 200,
+				body: `[{"ActivityEvent":12000,"ActivityOwnerEmail":"admin@sandbox.localsquared.dev","ActivityNote":"n","Fields":[{"SchemaName":"mx_Custom_1","Value":"x"}]},
+				        {"ActivityEvent":{code},"ActivityOwnerEmail":"nobody@example.com","ActivityDateTime":"2024-01-02 10:00:00"},
+				        {"ActivityEvent":12000},
+				        {"ActivityOwnerEmail":"admin@sandbox.localsquared.dev"},
+				        {"ActivityEvent":"abc","ActivityOwnerEmail":"admin@sandbox.localsquared.dev"},
+				        {"ActivityEvent":12000,"ActivityOwnerEmail":"admin@sandbox.localsquared.dev","ActivityDateTime":"2024-01-02T10:00:00Z"}]`},
+			{name: "act_bulk_by_opportunity_empty", method: "POST", path: "ProspectActivity.svc/Bulk/CustomActivity/Add/ByOpportunityId?OpportunityId=x", status: 200, body: `[]`},
+			{name: "act_bulk_by_opportunity_no_id", method: "POST", path: "ProspectActivity.svc/Bulk/CustomActivity/Add/ByOpportunityId", status: 500,
+				body: `[{"ActivityEvent":12000,"ActivityOwnerEmail":"admin@sandbox.localsquared.dev"}]`},
+			{name: "act_bulk_by_opportunity_over_cap", method: "POST", path: "ProspectActivity.svc/Bulk/CustomActivity/Add/ByOpportunityId?opportunityId=01a21183-0000-7000-8000-000000000000", status: 500,
+				body: "[" + strings.TrimSuffix(strings.Repeat(`{"ActivityEvent":12000,"ActivityOwnerEmail":"admin@sandbox.localsquared.dev"},`, 26), ",") + "]"},
+			{name: "act_bulk_by_opportunity_object", method: "POST", path: "ProspectActivity.svc/Bulk/CustomActivity/Add/ByOpportunityId?opportunityId=01a21183-0000-7000-8000-000000000000", status: 400,
+				body: `{"ActivityEvent":12000,"ActivityOwnerEmail":"admin@sandbox.localsquared.dev"}`},
+			{name: "act_bulk_by_opportunity_fields_shape", method: "POST", path: "ProspectActivity.svc/Bulk/CustomActivity/Add/ByOpportunityId?opportunityId=01a21183-0000-7000-8000-000000000000", status: 400,
+				body: `[{"ActivityEvent":12000,"ActivityOwnerEmail":"admin@sandbox.localsquared.dev","Fields":{"SchemaName":"mx_Custom_1"}}]`},
 
 			{name: "act_update", method: "POST", path: "ProspectActivity.svc/CustomActivity/Update", status: 200,
 				body: `{"ProspectActivityId":"{act}","ActivityEvent":{code},"ActivityNote":"edited","Fields":[{"SchemaName":"mx_Custom_2","Value":"50"},{"SchemaName":"Status","Value":"Done"}]}`},
@@ -406,4 +425,81 @@ func TestOwnerStageTrail(t *testing.T) {
 			t.Errorf("trail:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 		}
 	})
+}
+
+// TestCreateCustomSearchBy: CreateCustom finds the lead by any unique
+// field, ProspectId included, and refuses a SearchBy that is not one
+// before looking for its value, creating nothing.
+func TestCreateCustomSearchBy(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		lead := e.createLead(`[{"Attribute":"FirstName","Value":"Cc"},{"Attribute":"EmailAddress","Value":"cc@example.com"}]`)
+		r := e.v2("POST", "ProspectActivity.svc/CreateCustom", `{"LeadDetails":[{"Attribute":"ProspectID","Value":"`+strings.ToUpper(lead)+`"},
+			{"Attribute":"Company","Value":"Found"},{"Attribute":"SearchBy","Value":"ProspectId"}],"Activity":{"ActivityEvent":21}}`)
+		if r.status != 200 || jsonPath(t, r.body, "Message.RelatedProspectId") != lead || jsonPath(t, r.body, "Message.IsCreated") != "false" {
+			t.Errorf("by ProspectId: %d %s", r.status, r.body)
+		}
+		if r := e.v2("GET", "LeadManagement.svc/Leads.GetById?id="+lead, ""); !strings.Contains(string(r.body), `"Company":"Found"`) {
+			t.Errorf("lead not updated: %s", r.body)
+		}
+		for _, by := range []string{"Company", "mx_Nope", "emailaddress"} {
+			r := e.v2("POST", "ProspectActivity.svc/CreateCustom", `{"LeadDetails":[{"Attribute":"EmailAddress","Value":"new@example.com"},
+				{"Attribute":"SearchBy","Value":"`+by+`"}],"Activity":{"ActivityEvent":21}}`)
+			if r.status != 500 || exceptionType(r.body) != "MXInvalidInputException" {
+				t.Errorf("SearchBy %s: %d %s", by, r.status, r.body)
+			}
+		}
+		if n, err := e.srv.Store.LeadCount(t.Context(), e.creds.OrgID); err != nil || n != 1 {
+			t.Errorf("leads = %d (%v), want 1", n, err)
+		}
+	})
+}
+
+// TestBulkActivitiesByOpportunity: with no opportunity in existence, a
+// full call of 25 rows answers one MXInvalidEntityException row each, in
+// order, writes nothing, and counts against the bulk bucket.
+func TestBulkActivitiesByOpportunity(t *testing.T) {
+	for _, backend := range storetest.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			e := newEnvWith(t, backend, withClock(newTestClock(time.Date(2026, 3, 1, 10, 0, 1, 0, time.UTC))))
+			lead := e.createLead(`[{"Attribute":"FirstName","Value":"Op"}]`)
+			if r := e.v2("POST", "ProspectActivity.svc/Create", `{"RelatedProspectId":"`+lead+`","ActivityEvent":21}`); r.status != 200 {
+				t.Fatalf("post: %s", r.body)
+			}
+			recent := func() string {
+				r := e.v2("POST", "ProspectActivity.svc/RetrieveRecentlyModified", `{"Parameter":{`+isoAllTime+`},"Paging":{"PageIndex":1,"PageSize":1000}}`)
+				return string(r.body)
+			}
+			before := recent()
+			e.setPlan(`{"custom":{"per5s":100,"bulkPer5s":10}}`)
+			row := `{"ActivityEvent":12000,"ActivityOwnerEmail":"admin@sandbox.localsquared.dev","ActivityNote":"n","Fields":[{"SchemaName":"mx_Custom_1","Value":"x"}]}`
+			r := e.v2("POST", "ProspectActivity.svc/Bulk/CustomActivity/Add/ByOpportunityId?opportunityId="+lead,
+				"["+strings.TrimSuffix(strings.Repeat(row+",", 25), ",")+"]")
+			var out struct {
+				Response []struct {
+					RowNumber                       int
+					ActivityCreated                 bool
+					ProspectActivityId              *string
+					ExceptionType, ExceptionMessage string
+				}
+			}
+			if err := json.Unmarshal(r.body, &out); r.status != 200 || err != nil || len(out.Response) != 25 {
+				t.Fatalf("25 rows: %d %s", r.status, truncate(r.body))
+			}
+			for i, row := range out.Response {
+				if row.RowNumber != i+1 || row.ActivityCreated || row.ProspectActivityId != nil ||
+					row.ExceptionType != "MXInvalidEntityException" || row.ExceptionMessage != "Opportunity does not exist in the system" {
+					t.Errorf("row %d: %+v", i+1, row)
+				}
+			}
+			if u := e.admin("GET", "/orgs/1/usage", ""); !strings.Contains(string(u.body), `"bulk":1`) {
+				t.Errorf("usage after one bulk call: %s", u.body)
+			}
+			if after := recent(); after != before {
+				t.Errorf("activities changed:\n%s\n%s", truncate([]byte(before)), truncate([]byte(after)))
+			}
+			if n, err := e.srv.Store.LeadCount(t.Context(), e.creds.OrgID); err != nil || n != 1 {
+				t.Errorf("leads = %d (%v)", n, err)
+			}
+		})
+	}
 }

@@ -191,6 +191,56 @@ func badCatalogue() []badCase {
 			add(badCase{name: "bulk_value_" + field, method: "POST", path: "LeadManagement.svc/Lead/Bulk/Create", auth: true, body: "[" + row + "]", status: 200, wantPrefix: `[{"RowNumber":1,"LeadId":null,`})
 		}
 	}
+	// SearchBy that is not a unique field: refused whether or not the row
+	// gives that field a value, and nothing is written (the rows carry a
+	// new email, so a fall-through to create would add a lead).
+	for _, by := range []string{"FirstName", "Company", "mx_Nope", "emailaddress", "Email Address", "OwnerId", "ProspectAutoId", "Score", "'; DROP TABLE leads; --", "EmailAddress\x00"} {
+		for _, with := range []bool{false, true} {
+			pairs := `{"Attribute":"EmailAddress","Value":"fresh@example.com"},{"Attribute":"SearchBy","Value":` + quote(by) + `}`
+			if with {
+				if by != "FirstName" && by != "Company" {
+					continue // not a field a lead write may name
+				}
+				pairs += `,{"Attribute":` + quote(by) + `,"Value":"Seed"}`
+			}
+			name := "searchby"
+			if with {
+				name += "_with_value"
+			}
+			add(badCase{name: "upsert_" + name, method: "POST", path: "LeadManagement.svc/Lead.CreateOrUpdate", auth: true, body: "[" + pairs + "]", status: 500, exType: "MXInvalidInputException"})
+			add(badCase{name: "capture_" + name, method: "POST", path: "LeadManagement.svc/Lead.Capture", auth: true, body: "[" + pairs + "]", status: 500, exType: "MXInvalidInputException"})
+			add(badCase{name: "bulk_upsert_" + name, method: "POST", path: "LeadManagement.svc/Lead/Bulk/CreateOrUpdate", auth: true, body: "[[" + pairs + "]]", status: 200,
+				wantPrefix: `[{"RowNumber":1,"LeadId":null,"LeadCreated":false,"LeadUpdated":false,"AffectedRows":0,"ExceptionType":"MXInvalidInputException"`})
+			add(badCase{name: "create_custom_" + name, method: "POST", path: "ProspectActivity.svc/CreateCustom", auth: true,
+				body: `{"LeadDetails":[` + pairs + `],"Activity":{"ActivityEvent":21}}`, status: 500, exType: "MXInvalidInputException"})
+		}
+		add(badCase{name: "update_v2_searchby", method: "POST", path: "LeadManagement.svc/Lead/Bulk/UpdateV2", auth: true,
+			body:   `{"SearchByKey":` + quote(by) + `,"LeadPropertiesList":[{"Fields":[{"Attribute":"EmailAddress","Value":"seed@example.com"},{"Attribute":"FirstName","Value":"Changed"}]}]}`,
+			status: 500, exType: "MXInvalidInputException"})
+	}
+	// Activities on an opportunity: none exists, so every id (the seeded
+	// lead's included) is unknown to each well-formed row; the body's shape
+	// and cap are checked for the whole call.
+	byOpp := "ProspectActivity.svc/Bulk/CustomActivity/Add/ByOpportunityId?opportunityId="
+	oppRow := `{"ActivityEvent":12000,"ActivityOwnerEmail":"seed@example.com"}`
+	for _, id := range append([]string{"{lead}", "01a21183-0000-7000-8000-000000000000"}, hostileIDs...) {
+		add(badCase{name: "by_opportunity_id", method: "POST", path: byOpp + escape(id), auth: true, body: "[" + oppRow + "]", status: 200,
+			wantPrefix: `{"Response":[{"RowNumber":1,"ActivityCreated":false,"ProspectActivityId":null,"ExceptionType":"MXInvalidEntityException"`})
+	}
+	for _, p := range []string{"ProspectActivity.svc/Bulk/CustomActivity/Add/ByOpportunityId", byOpp, byOpp + "%20"} {
+		add(badCase{name: "by_opportunity_no_id", method: "POST", path: p, auth: true, body: "[" + oppRow + "]", status: 500, exType: "MXMandatoryAttributeMissingException"})
+	}
+	add(badCase{name: "by_opportunity_over_cap", method: "POST", path: byOpp + "{lead}", auth: true,
+		body: "[" + strings.TrimSuffix(strings.Repeat(oppRow+",", 26), ",") + "]", status: 500, exType: "MXInvalidInputException"})
+	for _, b := range []string{oppRow, `[1]`, `["x"]`, `[[` + oppRow + `]]`, `[` + oppRow + `,null]`, `[{"ActivityEvent":12000,"Fields":{"a":1}}]`,
+		`[{"ActivityEvent":12000,"ActivityOwnerEmail":5}]`, `[{"ActivityEvent":12000,"Fields":[{"SchemaName":"mx_Custom_1","Value":{"a":1}}]}]`, `[{"ActivityEvent":12000,"Fields":[{"Value":"x"}]}]`} {
+		add(badCase{name: "by_opportunity_shape", method: "POST", path: byOpp + "{lead}", auth: true, body: b, status: 400, exType: "MXInvalidRequestFormatException"})
+	}
+	for _, row := range []string{`{"ActivityOwnerEmail":"seed@example.com"}`, `{"ActivityEvent":"x","ActivityOwnerEmail":"seed@example.com"}`,
+		`{"ActivityEvent":12000}`, `{"ActivityEvent":12000,"ActivityOwnerEmail":"  "}`, `{"ActivityEvent":12000,"ActivityOwnerEmail":"seed@example.com","ActivityDateTime":"2018-02-30 10:00:00"}`} {
+		add(badCase{name: "by_opportunity_row", method: "POST", path: byOpp + "{lead}", auth: true, body: "[" + row + "]", status: 200,
+			wantPrefix: `{"Response":[{"RowNumber":1,"ActivityCreated":false,"ProspectActivityId":null,"ExceptionType":"MX`})
+	}
 	for _, b := range malformedBodies {
 		if strings.HasPrefix(b, "[[") || b == "[]" {
 			continue // a valid bulk body

@@ -158,6 +158,11 @@ func isoTemplates() map[string][]isoTemplate {
 			w("POST", pa+"Bulk/CustomActivity/Add/ByLeadField?searchBy=EmailAddress", `[{"SearchByValue":"{email}","ActivityEvent":21}]`),
 			w("POST", pa+"Bulk/CustomActivity/Add/ByLeadField?searchBy=Phone", `[{"SearchByValue":"{phone}","ActivityEvent":21}]`),
 		},
+		// No opportunity exists, so nothing is written: any id, another
+		// org's lead included, is an unknown opportunity.
+		pa + "Bulk/CustomActivity/Add/ByOpportunityId": {
+			r("POST", pa+"Bulk/CustomActivity/Add/ByOpportunityId?opportunityId={lead}", `[{"ActivityEvent":{code},"ActivityOwnerEmail":"{uemail}","ActivityNote":"n{rand}"},{"ActivityEvent":{code}}]`),
+		},
 		pa + "CustomActivity/Update": {
 			w("POST", pa+"CustomActivity/Update", `{"ProspectActivityId":"{act}","ActivityNote":"u{rand}"}`),
 			wm("POST", pa+"CustomActivity/Update", `{"ProspectActivityId":"{act}","Fields":[{"SchemaName":"Owner","Value":"{user}"}]}`),

@@ -280,6 +280,10 @@ func (s *Store) CaptureActivity(ctx context.Context, p *crm.Principal, searchBy 
 	if err != nil {
 		return nil, nil, false, err
 	}
+	searchBy = searchKey(searchBy)
+	if err := checkSearchBy(sch, searchBy); err != nil {
+		return nil, nil, false, err
+	}
 	var key *string
 	for _, a := range attrs {
 		if a.Name == searchBy && a.Value != nil && strings.TrimSpace(*a.Value) != "" {

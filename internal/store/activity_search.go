@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -239,6 +241,52 @@ func (s *Store) SearchActivities(ctx context.Context, org crm.OrgID, q ActivityS
 	return page, s.collect(ctx, org, page, `SELECT `+activityColumns+from+order+`, auto_id`+dir+` LIMIT ? OFFSET ?`, args...)
 }
 
+// leadFieldTypes returns the org's custom activity types that have a
+// Lead field (system types have none).
+func (s *Store) leadFieldTypes(ctx context.Context, db querier, org crm.OrgID) ([]crm.ActivityType, error) {
+	rows, err := db.QueryContext(ctx, s.d.q(`SELECT `+activityTypeColumns+` FROM activity_types WHERE org_id = ? ORDER BY code`), org)
+	if err != nil {
+		return nil, internal("store.leadFieldTypes", err)
+	}
+	defer rows.Close()
+	var out []crm.ActivityType
+	for rows.Next() {
+		var t crm.ActivityType
+		if err := scanActivityType(rows, &t); err != nil {
+			return nil, internal("store.leadFieldTypes", err)
+		}
+		if slices.ContainsFunc(t.Fields, func(f crm.ActivityField) bool { return f.DataType == crm.ActLead }) {
+			out = append(out, t)
+		}
+	}
+	return out, internal("store.leadFieldTypes", rows.Err())
+}
+
+// leadRefCondition returns the SQL condition (and its arguments) matching
+// the activities whose Lead field of their type names leadID, or "" when
+// no type has a Lead field. Field names travel as bound JSON paths.
+func (s *Store) leadRefCondition(types []crm.ActivityType, leadID string) (string, []any) {
+	var b strings.Builder
+	var args []any
+	for i := range types {
+		for _, f := range types[i].Fields {
+			if f.DataType != crm.ActLead {
+				continue
+			}
+			if b.Len() > 0 {
+				b.WriteString(" OR ")
+			}
+			raw, rawArgs, _, _ := s.activityColumn(crm.ActivitySearchField{Name: f.SchemaName, Kind: crm.AKID})
+			b.WriteString("(code = ? AND " + raw + " = ?)")
+			args = append(append(append(args, types[i].Code), rawArgs...), leadID)
+		}
+	}
+	if b.Len() == 0 {
+		return "", nil
+	}
+	return "(" + b.String() + ")", args
+}
+
 // LeadReferences returns one page of the org's activities that name lead
 // leadID in a Lead field of their type, newest first (activity date, then
 // post order), and how many there are. Errors: crm.ErrLeadNotFound.
@@ -247,34 +295,17 @@ func (s *Store) LeadReferences(ctx context.Context, org crm.OrgID, leadID string
 	if err != nil {
 		return nil, err
 	}
-	types, err := s.ActivityTypes(ctx, org)
+	types, err := s.leadFieldTypes(ctx, s.r, org)
 	if err != nil {
 		return nil, err
 	}
 	page := &ActivityPage{}
-	var b strings.Builder
-	args := []any{org}
-	b.WriteString(` FROM activities WHERE org_id = ? AND (`)
-	n := 0
-	for i := range types {
-		for _, f := range types[i].Fields {
-			if f.DataType != crm.ActLead {
-				continue
-			}
-			if n > 0 {
-				b.WriteString(" OR ")
-			}
-			n++
-			raw, rawArgs, _, _ := s.activityColumn(crm.ActivitySearchField{Name: f.SchemaName, Kind: crm.AKID})
-			b.WriteString("(code = ? AND " + raw + " = ?)")
-			args = append(append(append(args, types[i].Code), rawArgs...), l.ID)
-		}
-	}
-	if n == 0 {
+	cond, condArgs := s.leadRefCondition(types, l.ID)
+	if cond == "" {
 		return page, nil
 	}
-	b.WriteByte(')')
-	from := b.String()
+	from := ` FROM activities WHERE org_id = ? AND ` + cond
+	args := append([]any{org}, condArgs...)
 	if err := s.r.QueryRowContext(ctx, s.d.q(`SELECT COUNT(*)`+from), args...).Scan(&page.Total); err != nil {
 		return nil, internal("store.LeadReferences", err)
 	}
@@ -283,4 +314,87 @@ func (s *Store) LeadReferences(ctx context.Context, org crm.OrgID, leadID string
 	}
 	return page, s.collect(ctx, org, page, `SELECT `+activityColumns+from+` ORDER BY activity_on DESC, auto_id DESC LIMIT ? OFFSET ?`,
 		append(args, limit, offset)...)
+}
+
+// repointLeadRefs rewrites, in tx, every Lead field of the org's
+// activities that names lead from: to lead to (a merge's master), or
+// cleared when to is "" (a delete). It is called after the lead row is
+// gone, so the rewrite covers every reference committed before it. Each
+// rewritten activity's ModifiedOn and ModifiedBy move and each changed
+// value is recorded in the change history, as CustomActivity/Update
+// does; locked activities are rewritten too. The activities' own leads
+// are not written (no other lead row is locked).
+func (s *Store) repointLeadRefs(ctx context.Context, tx *sql.Tx, p *crm.Principal, from, to string, now time.Time) error {
+	types, err := s.leadFieldTypes(ctx, tx, p.Org.ID)
+	if err != nil {
+		return err
+	}
+	cond, condArgs := s.leadRefCondition(types, from)
+	if cond == "" {
+		return nil
+	}
+	byCode := make(map[int]*crm.ActivityType, len(types))
+	for i := range types {
+		byCode[types[i].Code] = &types[i]
+	}
+	type ref struct {
+		id, lead string
+		code     int
+		fields   map[string]string
+	}
+	rows, err := tx.QueryContext(ctx, s.d.q(`SELECT id, lead_id, code, fields FROM activities WHERE org_id = ? AND `+cond+` ORDER BY auto_id`+s.d.forUpdate),
+		append([]any{p.Org.ID}, condArgs...)...)
+	if err != nil {
+		return internal("store.repointLeadRefs", err)
+	}
+	var refs []ref
+	for rows.Next() {
+		var r ref
+		var fields string
+		if err := rows.Scan(&r.id, &r.lead, &r.code, &fields); err != nil {
+			rows.Close()
+			return internal("store.repointLeadRefs", err)
+		}
+		if err := json.Unmarshal([]byte(fields), &r.fields); err != nil {
+			rows.Close()
+			return internal("store.repointLeadRefs", err)
+		}
+		refs = append(refs, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return internal("store.repointLeadRefs", err)
+	}
+	for _, r := range refs {
+		if r.fields == nil {
+			r.fields = map[string]string{}
+		}
+		var changed []string
+		for _, f := range byCode[r.code].Fields {
+			if f.DataType != crm.ActLead || r.fields[f.SchemaName] != from {
+				continue
+			}
+			if to == "" {
+				delete(r.fields, f.SchemaName)
+			} else {
+				r.fields[f.SchemaName] = to
+			}
+			changed = append(changed, f.SchemaName)
+		}
+		b, err := json.Marshal(r.fields)
+		if err != nil {
+			return internal("store.repointLeadRefs", err)
+		}
+		if _, err := tx.ExecContext(ctx, s.d.q(`UPDATE activities SET fields = ?, modified_by = ?, modified_on = ? WHERE org_id = ? AND id = ?`),
+			string(b), p.User.ID, ms(now), p.Org.ID, r.id); err != nil {
+			return internal("store.repointLeadRefs", err)
+		}
+		for _, field := range changed {
+			if _, err := tx.ExecContext(ctx, s.d.q(`INSERT INTO activity_changes (org_id, activity_id, lead_id, code, field, old_value, new_value, changed_by, changed_on)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`), p.Org.ID, r.id, r.lead, r.code, field, from, nullable(to), p.User.ID, ms(now)); err != nil {
+				return internal("store.repointLeadRefs", err)
+			}
+		}
+	}
+	return nil
 }

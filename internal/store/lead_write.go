@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -144,6 +145,11 @@ func (s *Store) CreateOrUpdateLead(ctx context.Context, p *crm.Principal, search
 	}
 	if searchBy == "" {
 		searchBy = "EmailAddress"
+	}
+	// Checked before anything else: a SearchBy field the row gives no
+	// value for would otherwise fall through to a create.
+	if err := checkSearchBy(sch, searchKey(searchBy)); err != nil {
+		return nil, false, err
 	}
 	var l *crm.Lead
 	var created bool
@@ -312,8 +318,10 @@ func isUniqueField(sch *crm.Schema, name string) bool {
 }
 
 // DeleteLead is Lead/Delete/ById: it removes the org's lead with its
-// activities, tasks, notes and list memberships. Errors: KindForbidden
-// when the org has not enabled lead deletes, crm.ErrLeadNotFound.
+// activities, tasks, notes and list memberships, and clears the Lead
+// fields of other activities that name it, in one transaction. Errors:
+// KindForbidden when the org has not enabled lead deletes,
+// crm.ErrLeadNotFound.
 func (s *Store) DeleteLead(ctx context.Context, p *crm.Principal, id string) error {
 	if !p.Org.LeadDeleteEnabled {
 		return crm.ErrDeleteDisabled
@@ -323,7 +331,10 @@ func (s *Store) DeleteLead(ctx context.Context, p *crm.Principal, id string) err
 		if err != nil {
 			return err
 		}
-		return s.deleteLeadTx(ctx, tx, p.Org.ID, l.ID)
+		if err := s.deleteLeadTx(ctx, tx, p.Org.ID, l.ID); err != nil {
+			return err
+		}
+		return s.repointLeadRefs(ctx, tx, p, l.ID, "", s.txNow(&p.Org))
 	})
 }
 
@@ -354,7 +365,8 @@ var leadMoves = []string{
 
 // MergeLeads is Lead.Merge: the child lead is absorbed into the master,
 // which keeps its own values and gains the child's activities (and their
-// score), tasks, notes and list memberships. A Lead Merge activity (3003)
+// score), tasks, notes and list memberships; activity Lead fields that
+// named the child name the master. A Lead Merge activity (3003)
 // is posted on the master; its id is the audit id that
 // MergedChildLeads takes. Errors: crm.ErrLeadNotFound for either id,
 // KindInvalid when they are the same lead.
@@ -387,6 +399,9 @@ func (s *Store) MergeLeads(ctx context.Context, p *crm.Principal, masterID, chil
 			return internal("store.MergeLeads", err)
 		}
 		if err := s.deleteLeadTx(ctx, tx, p.Org.ID, child.ID); err != nil {
+			return err
+		}
+		if err := s.repointLeadRefs(ctx, tx, p, child.ID, master.ID, now); err != nil {
 			return err
 		}
 		t, err := s.activityType(ctx, tx, p.Org.ID, crm.CodeLeadMerge)
@@ -565,13 +580,26 @@ func (s *Store) BulkCreateLeads(ctx context.Context, p *crm.Principal, rows []Bu
 }
 
 // BulkUpsertLeads is Lead/Bulk/CreateOrUpdate: each row is matched on its
-// SearchBy (default EmailAddress) and updated, or created.
+// SearchBy (default EmailAddress) and updated, or created. A row whose
+// SearchBy is not a unique field fails with KindInvalid ("Invalid
+// SearchBy value provided") and writes nothing, whether or not it gives
+// that field a value.
 func (s *Store) BulkUpsertLeads(ctx context.Context, p *crm.Principal, rows []BulkLeadRow) ([]LeadRowResult, error) {
+	sch, err := s.Schema(ctx, &p.Org)
+	if err != nil {
+		return nil, err
+	}
+	rows = slices.Clone(rows)
+	for i := range rows {
+		if rows[i].SearchBy == "" {
+			rows[i].SearchBy = "EmailAddress"
+		}
+		if rows[i].Err == nil {
+			rows[i].Err = checkSearchBy(sch, searchKey(rows[i].SearchBy))
+		}
+	}
 	return s.bulk(ctx, p, rows, bulkRun{fn: func(tx *sql.Tx, sch *crm.Schema, r *BulkLeadRow, out *LeadRowResult, now time.Time) error {
 		by := r.SearchBy
-		if by == "" {
-			by = "EmailAddress"
-		}
 		attempt := func() error {
 			l, created, err := s.upsertTx(ctx, tx, p, sch, by, r.Attrs, now)
 			if err != nil {
@@ -594,10 +622,19 @@ func (s *Store) BulkUpsertLeads(ctx context.Context, p *crm.Principal, rows []Bu
 // every row, Lead/Bulk/Update): each row's lead is found by its value of
 // searchBy (ProspectID by default) and updated with the row's other
 // attributes. A row whose lead does not exist is reported NotFound.
+// Errors: KindInvalid for a searchBy that is not a unique field ("Invalid
+// SearchBy value provided"; nothing is written), or internal.
 func (s *Store) BulkUpdateLeads(ctx context.Context, p *crm.Principal, searchBy string, rows []BulkLeadRow) ([]LeadRowResult, error) {
 	searchBy = searchKey(searchBy)
 	if searchBy == "" {
 		searchBy = "ProspectID"
+	}
+	sch, err := s.Schema(ctx, &p.Org)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSearchBy(sch, searchBy); err != nil {
+		return nil, err
 	}
 	return s.bulk(ctx, p, rows, bulkRun{fn: func(tx *sql.Tx, sch *crm.Schema, r *BulkLeadRow, out *LeadRowResult, now time.Time) error {
 		key := attrValue(r.Attrs, searchBy)

@@ -112,7 +112,7 @@ func (s *Store) applyTask(ctx context.Context, tx *sql.Tx, p *crm.Principal, t *
 		}
 		t.RelatedID = l.ID
 	case crm.RelatedOpportunity:
-		return crm.Errorf(crm.KindNotFound, "Opportunity does not exist in the system")
+		return crm.ErrOpportunityNotFound
 	}
 	if in.Due != nil {
 		t.Due = *in.Due

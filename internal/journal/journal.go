@@ -466,6 +466,7 @@ type Stats struct {
 	Entries  int64         // committed entries
 	MaxBatch int64         // largest batch
 	Commit   time.Duration // total time spent writing batches
+	IndexLag int64         // SQLite: entries in the spool not yet in journal.db
 }
 
 // MeanBatch is the average number of entries per commit.
@@ -478,7 +479,8 @@ func (s Stats) MeanBatch() float64 {
 
 // Stats returns the writer's counters.
 func (j *Journal) Stats() Stats {
-	return Stats{j.batches.Load(), j.entries.Load(), j.maxBatch.Load(), time.Duration(j.commitNanos.Load())}
+	return Stats{j.batches.Load(), j.entries.Load(), j.maxBatch.Load(), time.Duration(j.commitNanos.Load()),
+		j.written.Load() - j.indexed.Load()}
 }
 
 // QueueDepth is the number of entries waiting for the writer.

@@ -127,6 +127,8 @@ func TestMetrics(t *testing.T) {
 			`localsquared_api_requests_total{operation="unknown",status="404"} 1`,
 			`localsquared_api_request_duration_seconds_count{operation="LeadManagement.svc/Leads.GetById"} 2`,
 			`go_goroutines `, `process_open_fds `,
+			// The three /v2 calls before this one.
+			"localsquared_journal_entries_total 3\n", "localsquared_journal_queue_depth 0\n",
 		} {
 			if !strings.Contains(body, want) {
 				t.Errorf("/metrics lacks %q", want)

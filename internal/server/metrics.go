@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/localsquared/localsquared/internal/crm"
+	"github.com/localsquared/localsquared/internal/journal"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -35,6 +36,28 @@ func newMetrics() *metrics {
 	m.reg.MustRegister(m.requests, m.latency,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// watchJournal exports the journal writer's counters.
+func (m *metrics) watchJournal(j *journal.Journal) {
+	counter := func(name, help string, f func(journal.Stats) float64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 { return f(j.Stats()) })
+	}
+	gauge := func(name, help string, f func() float64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f)
+	}
+	m.reg.MustRegister(
+		counter("localsquared_journal_commits_total", "Journal group commits (a spool append on SQLite, a statement on PostgreSQL).",
+			func(s journal.Stats) float64 { return float64(s.Batches) }),
+		counter("localsquared_journal_entries_total", "Journal entries committed.",
+			func(s journal.Stats) float64 { return float64(s.Entries) }),
+		counter("localsquared_journal_commit_seconds_total", "Time the journal writer spent committing.",
+			func(s journal.Stats) float64 { return s.Commit.Seconds() }),
+		gauge("localsquared_journal_queue_depth", "Entries waiting for the journal writer.",
+			func() float64 { return float64(j.QueueDepth()) }),
+		gauge("localsquared_journal_index_lag_entries", "SQLite: journal entries spooled but not yet indexed.",
+			func() float64 { return float64(j.Stats().IndexLag) }),
+	)
 }
 
 func (m *metrics) handler() http.Handler {

@@ -182,6 +182,7 @@ func (s *Server) routes() http.Handler {
 		adm.Handle(rt.Pattern, rt.Handler)
 	}
 	if s.Journal != nil {
+		m.watchJournal(s.Journal)
 		api = s.Journal.Middleware(api)
 		for _, rt := range s.Journal.AdminRoutes() {
 			adm.Handle(rt.Pattern, rt.Handler)

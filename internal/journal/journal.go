@@ -53,20 +53,21 @@ type Config struct {
 	// BodyCap is the most bytes of a request or response body kept per
 	// entry; longer bodies are cut and flagged truncated. Default 64 KiB.
 	BodyCap int
-	// QueueSize bounds the entries waiting for the writer; when it is full,
-	// calls wait. Default 4096.
+	// QueueSize bounds the entries waiting for a PostgreSQL writer; when
+	// it is full, calls wait. Default 4096. (On SQLite each call waits for
+	// its own append, so the calls in flight bound the batch.)
 	QueueSize int
-	// MaxBatch bounds the entries committed in one transaction. Default 512.
+	// MaxBatch bounds the entries one PostgreSQL statement writes.
+	// Default 512.
 	MaxBatch int
-	// Writers is the number of writer goroutines, each committing its own
-	// batches. Default 1 on SQLite (one writer connection; more would only
-	// queue on its lock) and 4 on PostgreSQL, where a commit waits for the
-	// server's WAL flush: while one batch is being flushed the next one
-	// commits beside it instead of waiting.
+	// Writers is the number of PostgreSQL writer goroutines, each
+	// committing its own batches: while one batch is in flight the next
+	// commits beside it instead of waiting. Default 4. On SQLite the calls
+	// append to the spool themselves, one leader at a time.
 	Writers int
-	// CommitDelay is the longest the writer waits, while other calls are
-	// still in their handlers, for them to join the batch. Default 200µs;
-	// it is never spent on a lone call.
+	// CommitDelay is the longest a PostgreSQL writer waits, while other
+	// calls are still in their handlers, for them to join the batch.
+	// Default 200µs; it is never spent on a lone call.
 	CommitDelay time.Duration
 	// DefaultMaxAge is the retention by age of orgs without their own
 	// setting. Default 30 days; negative means keep forever.
@@ -143,6 +144,11 @@ type Journal struct {
 
 	// SQLite only: the spool and its indexer (see spool.go).
 	sp          *spool
+	spMu        sync.Mutex
+	spCond      *sync.Cond  // on spMu: an append finished
+	spBusy      bool        // a leader is appending
+	spPending   []*spooling // the next batch
+	spSpare     []*spooling
 	seq         atomic.Int64 // the last seq handed out
 	written     atomic.Int64 // the last seq in the spool
 	indexed     atomic.Int64 // the last seq in journal.db
@@ -205,17 +211,18 @@ func Open(ctx context.Context, cfg Config) (*Journal, error) {
 			j.closeDB()
 			return nil, err
 		}
+		j.spCond = sync.NewCond(&j.spMu)
 		j.idxReady, j.idxRoom, j.idxNow = make(chan struct{}, 1), make(chan struct{}, 1), make(chan struct{}, 1)
 		j.progress = make(chan struct{})
 		j.indexerDone.Add(1)
 		go j.indexer()
 	}
-	n := j.cfg.Writers
+	n := j.cfg.Writers // PostgreSQL only: SQLite's calls append for themselves
 	if n <= 0 {
-		n = 1
-		if j.d.name == "postgres" {
-			n = 4
-		}
+		n = 4
+	}
+	if j.sp != nil {
+		n = 0
 	}
 	j.writers.Add(n)
 	for range n {
@@ -483,8 +490,15 @@ func (j *Journal) Stats() Stats {
 		j.written.Load() - j.indexed.Load()}
 }
 
-// QueueDepth is the number of entries waiting for the writer.
-func (j *Journal) QueueDepth() int { return len(j.queue) }
+// QueueDepth is the number of entries waiting to be committed.
+func (j *Journal) QueueDepth() int {
+	if j.sp != nil {
+		j.spMu.Lock()
+		defer j.spMu.Unlock()
+		return len(j.spPending)
+	}
+	return len(j.queue)
+}
 
 // FailWrites makes every following commit fail with err (nil restores
 // normal writing). It exists to test the rule that an unrecorded call

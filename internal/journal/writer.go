@@ -58,26 +58,109 @@ func (e *Entry) size() int64 {
 // is full. It returns ErrClosed after Close, or the write error shared by
 // the whole batch e was committed in.
 func (j *Journal) Record(e *Entry) error {
-	p := pending{e: e, done: donePool.Get().(chan error)}
 	j.mu.RLock()
+	defer j.mu.RUnlock() // Close waits for the calls being recorded
 	if j.closed {
-		j.mu.RUnlock()
 		return ErrClosed
 	}
+	if j.sp != nil {
+		return j.recordSpooled(e)
+	}
+	p := pending{e: e, done: donePool.Get().(chan error)}
 	j.queue <- p
-	j.mu.RUnlock()
 	err := <-p.done
 	donePool.Put(p.done)
 	return err
 }
 
+// spooling is a call waiting for its entry to be spooled.
+type spooling struct {
+	e    *Entry
+	done bool
+	err  error
+}
+
+// recordSpooled is Record on SQLite, where a commit is an append and
+// costs a few microseconds: group commit without a writer goroutine, so a
+// lone call never waits for another goroutine to be scheduled. The call
+// joins the pending batch; if no append is under way it becomes the
+// leader and commits every pending entry itself, else it waits, and the
+// entries that arrive meanwhile form the next batch.
+func (j *Journal) recordSpooled(e *Entry) error {
+	w := &spooling{e: e}
+	j.spMu.Lock()
+	defer j.spMu.Unlock()
+	j.spPending = append(j.spPending, w)
+	for !w.done {
+		if j.spBusy {
+			j.spCond.Wait()
+			continue
+		}
+		batch := j.spPending
+		j.spPending, j.spSpare = j.spSpare[:0], nil
+		j.spBusy = true
+		j.spMu.Unlock()
+		entries := make([]*Entry, len(batch)) // the indexer keeps it
+		for i, p := range batch {
+			entries[i] = p.e
+		}
+		err := j.commitCounted(entries)
+		j.spMu.Lock()
+		for _, p := range batch {
+			p.done, p.err = true, err
+		}
+		clear(batch)
+		j.spSpare = batch
+		j.spBusy = false
+		j.spCond.Broadcast()
+	}
+	return w.err
+}
+
+// spoolAlone commits entries as one batch of its own, taking the
+// leader's place from the calls being recorded.
+func (j *Journal) spoolAlone(entries []*Entry) error {
+	j.spMu.Lock()
+	for j.spBusy {
+		j.spCond.Wait()
+	}
+	j.spBusy = true
+	j.spMu.Unlock()
+	err := j.commitCounted(entries)
+	j.spMu.Lock()
+	j.spBusy = false
+	j.spCond.Broadcast()
+	j.spMu.Unlock()
+	return err
+}
+
+// commitCounted is commit, logging a failure and counting a success in
+// Stats.
+func (j *Journal) commitCounted(entries []*Entry) error {
+	start := time.Now()
+	err := j.commit(entries)
+	if err != nil {
+		j.cfg.Logger.Error("journal write failed; the calls in this batch answer 500", "entries", len(entries), "err", err)
+		return err
+	}
+	j.commitNanos.Add(int64(time.Since(start)))
+	j.batches.Add(1)
+	j.entries.Add(int64(len(entries)))
+	for n := int64(len(entries)); ; {
+		m := j.maxBatch.Load()
+		if n <= m || j.maxBatch.CompareAndSwap(m, n) {
+			break
+		}
+	}
+	return nil
+}
+
 var donePool = sync.Pool{New: func() any { return make(chan error, 1) }}
 
-// writer is a goroutine that makes entries durable (one on SQLite): it
+// writer is a goroutine that makes entries durable on PostgreSQL: it
 // takes whatever has queued up while its previous commit ran (up to
-// MaxBatch) and commits it at once, so concurrent calls share a commit.
-// On SQLite a commit is an append to the spool, which hands the batch on
-// to the indexer; on PostgreSQL it is a transaction.
+// MaxBatch) and commits it in one statement, so concurrent calls share a
+// commit.
 func (j *Journal) writer() {
 	defer j.writers.Done()
 	batch := make([]pending, 0, j.cfg.MaxBatch)
@@ -94,7 +177,7 @@ func (j *Journal) writer() {
 		// still in their handlers reach the queue first. The writer blocks
 		// on the queue (it does not spin, which would take a core from
 		// those calls) for at most CommitDelay; a lone call never waits.
-		if j.sp == nil && j.handling.Load() > 0 {
+		if j.handling.Load() > 0 {
 			timer.Reset(j.cfg.CommitDelay)
 		wait:
 			for len(batch) < j.cfg.MaxBatch && j.handling.Load() > 0 {
@@ -122,26 +205,11 @@ func (j *Journal) writer() {
 				break fill
 			}
 		}
-		// A fresh slice: on SQLite the indexer keeps it.
 		entries := make([]*Entry, len(batch))
 		for i, p := range batch {
 			entries[i] = p.e
 		}
-		start := time.Now()
-		err := j.commit(entries)
-		if err != nil {
-			j.cfg.Logger.Error("journal write failed; the calls in this batch answer 500", "entries", len(batch), "err", err)
-		} else {
-			j.commitNanos.Add(int64(time.Since(start)))
-			j.batches.Add(1)
-			j.entries.Add(int64(len(batch)))
-			for n := int64(len(batch)); ; {
-				m := j.maxBatch.Load()
-				if n <= m || j.maxBatch.CompareAndSwap(m, n) {
-					break
-				}
-			}
-		}
+		err := j.commitCounted(entries)
 		for _, p := range batch {
 			p.done <- err
 		}
@@ -453,24 +521,14 @@ func (j *Journal) addUsage(ctx context.Context, tx *sql.Tx, entries []*Entry) er
 // journals (benchmarks, imports), not for calls.
 func (j *Journal) InsertBulk(ctx context.Context, entries []*Entry) error {
 	if j.sp != nil {
-		done := make([]chan error, 0, 4096)
-		for start := 0; start < len(entries); start += cap(done) {
-			done = done[:0]
-			j.mu.RLock()
-			if j.closed {
-				j.mu.RUnlock()
-				return ErrClosed
-			}
-			for _, e := range entries[start:min(start+cap(done), len(entries))] {
-				p := pending{e: e, done: make(chan error, 1)}
-				done = append(done, p.done)
-				j.queue <- p
-			}
-			j.mu.RUnlock()
-			for _, d := range done {
-				if err := <-d; err != nil {
-					return err
-				}
+		j.mu.RLock()
+		defer j.mu.RUnlock()
+		if j.closed {
+			return ErrClosed
+		}
+		for start := 0; start < len(entries); start += 4096 {
+			if err := j.spoolAlone(entries[start:min(start+4096, len(entries))]); err != nil {
+				return err
 			}
 		}
 		return nil

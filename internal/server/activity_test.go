@@ -407,3 +407,53 @@ func TestOwnerStageTrail(t *testing.T) {
 		}
 	})
 }
+
+// TestActivityPageTotals: Retrieve?leadId= reports the lead's total
+// whatever the page: full, partial, empty past the end, of one type, or
+// of an unknown lead.
+func TestActivityPageTotals(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		lead := e.createLead(`[{"Attribute":"FirstName","Value":"Pages"}]`)
+		r := e.v2("POST", "ProspectActivity.svc/CreateType", `{"ActivityEventName":"Paged"}`)
+		code := jsonPath(t, r.body, "Message.Id")
+		var rows []string
+		for i := 0; i < 7; i++ {
+			c := code
+			if i%3 == 0 {
+				c = "22"
+			}
+			rows = append(rows, fmt.Sprintf(`{"RelatedProspectId":"%s","ActivityEvent":%s,"ActivityDateTime":"2024-01-0%d 10:00:00"}`, lead, c, i+1))
+		}
+		if r := e.v2("POST", "ProspectActivity.svc/Bulk/CustomActivity/Add/ByLeadId", "["+strings.Join(rows, ",")+"]"); r.status != 200 {
+			t.Fatalf("bulk: %s", r.body)
+		}
+		for _, tc := range []struct {
+			lead, body   string
+			total, count int
+		}{
+			{lead, ``, 7, 7},
+			{lead, `{"Paging":{"Offset":0,"RowCount":7}}`, 7, 7},
+			{lead, `{"Paging":{"Offset":0,"RowCount":3}}`, 7, 3},
+			{lead, `{"Paging":{"Offset":6,"RowCount":3}}`, 7, 1},
+			{lead, `{"Paging":{"Offset":4,"RowCount":3}}`, 7, 3},
+			{lead, `{"Paging":{"Offset":7,"RowCount":3}}`, 7, 0},
+			{lead, `{"Paging":{"Offset":50,"RowCount":3}}`, 7, 0},
+			{lead, `{"Parameter":{"ActivityEvent":` + code + `},"Paging":{"Offset":2,"RowCount":10}}`, 4, 2},
+			{lead, `{"Parameter":{"ActivityEvent":22},"Paging":{"Offset":0,"RowCount":3}}`, 3, 3},
+			{"00000000-0000-7000-8000-000000000000", ``, 0, 0},
+			{"00000000-0000-7000-8000-000000000000", `{"Paging":{"Offset":5,"RowCount":3}}`, 0, 0},
+		} {
+			r := e.v2("POST", "ProspectActivity.svc/Retrieve?leadId="+tc.lead, tc.body)
+			var page struct {
+				RecordCount        int
+				ProspectActivities []struct{ CreatedOn string }
+			}
+			if err := json.Unmarshal(r.body, &page); err != nil || r.status != 200 {
+				t.Fatalf("%s: %d %s", tc.body, r.status, r.body)
+			}
+			if page.RecordCount != tc.total || len(page.ProspectActivities) != tc.count {
+				t.Errorf("%s: RecordCount %d with %d records, want %d with %d", tc.body, page.RecordCount, len(page.ProspectActivities), tc.total, tc.count)
+			}
+		}
+	})
+}

@@ -705,14 +705,21 @@ func (s *Store) LeadActivities(ctx context.Context, org crm.OrgID, leadID string
 	if code != 0 {
 		where, args = where+` AND code = ?`, append(args, code)
 	}
+	if err := s.collect(ctx, org, page, `SELECT `+activityColumns+` FROM activities WHERE `+where+`
+		ORDER BY activity_on DESC, auto_id DESC LIMIT ? OFFSET ?`, append(args, limit, offset)...); err != nil {
+		return nil, err
+	}
+	// A page that is not full ends the list, so it gives the total (unless
+	// it is empty because the offset is past the end); most leads have
+	// fewer activities than a page, and their Retrieve costs one query.
+	if n := len(page.List); n < limit && (n > 0 || offset == 0) {
+		page.Total = int64(offset + n)
+		return page, nil
+	}
 	if err := s.r.QueryRowContext(ctx, s.d.q(`SELECT COUNT(*) FROM activities WHERE `+where), args...).Scan(&page.Total); err != nil {
 		return nil, internal("store.LeadActivities", err)
 	}
-	if page.Total == 0 || offset >= int(page.Total) {
-		return page, nil
-	}
-	return page, s.collect(ctx, org, page, `SELECT `+activityColumns+` FROM activities WHERE `+where+`
-		ORDER BY activity_on DESC, auto_id DESC LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+	return page, nil
 }
 
 // ActivityWindow selects activities whose ModifiedOn lies in [From, To]

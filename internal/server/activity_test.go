@@ -1,12 +1,19 @@
 package server_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/localsquared/localsquared/internal/server"
 )
 
 // step is one call of a stateful scenario: {name} placeholders in path
@@ -454,6 +461,72 @@ func TestActivityPageTotals(t *testing.T) {
 			if page.RecordCount != tc.total || len(page.ProspectActivities) != tc.count {
 				t.Errorf("%s: RecordCount %d with %d records, want %d with %d", tc.body, page.RecordCount, len(page.ProspectActivities), tc.total, tc.count)
 			}
+		}
+	})
+}
+
+// TestActivityTypeChangeReachesEveryInstance: activity reads keep an org's
+// custom types in memory; a type changed through one server is what
+// another server on the same database shows next.
+func TestActivityTypeChangeReachesEveryInstance(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		cfg := server.Config{DatabaseURL: e.dbURL, Out: io.Discard, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		if e.dbURL == "" {
+			cfg.DataDir = filepath.Dir(e.srv.Store.Path())
+		} else {
+			cfg.DataDir = t.TempDir()
+		}
+		srv2, err := server.New(context.Background(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hs2 := httptest.NewServer(srv2.Handler())
+		t.Cleanup(func() { hs2.Close(); srv2.Close() })
+		e2 := &env{t: t, srv: srv2, url: hs2.URL, creds: e.creds}
+
+		r := e.v2("POST", "ProspectActivity.svc/CreateType", `{"ActivityEventName":"Cached","Fields":[{"SchemaName":"mx_Custom_1","DataType":"String"}]}`)
+		code := jsonPath(t, r.body, "Message.Id")
+		typeID := jsonPath(t, e.v2("GET", "ProspectActivity.svc/CustomActivity/GetActivitySetting?code="+code, "").body, "ID")
+		lead := e.createLead(`[{"Attribute":"FirstName","Value":"Cache"}]`)
+		r = e.v2("POST", "ProspectActivity.svc/Create", `{"RelatedProspectId":"`+lead+`","ActivityEvent":`+code+`,"Fields":[{"SchemaName":"mx_Custom_1","Value":"a"}]}`)
+		act := jsonPath(t, r.body, "Message.Id")
+		look := func(when, name string, fields int) {
+			t.Helper()
+			for _, x := range []*env{e, e2} {
+				d := x.v2("GET", "ProspectActivity.svc/GetActivityDetails?activityId="+act, "")
+				if got := jsonPath(t, d.body, "Name"); got != name {
+					t.Errorf("%s: GetActivityDetails Name %q, want %q", when, got, name)
+				}
+				var det struct{ Fields []struct{ SchemaName string } }
+				json.Unmarshal(d.body, &det)
+				if len(det.Fields) != fields {
+					t.Errorf("%s: GetActivityDetails has %d fields, want %d: %s", when, len(det.Fields), fields, d.body)
+				}
+				p := x.v2("POST", "ProspectActivity.svc/Retrieve?leadId="+lead, "")
+				if got := jsonPath(t, p.body, "ProspectActivities.0.EventName"); got != name {
+					t.Errorf("%s: Retrieve EventName %q, want %q", when, got, name)
+				}
+				s := x.v2("GET", "ProspectActivity.svc/CustomActivity/GetActivitySetting?code="+code, "")
+				if got := jsonPath(t, s.body, "Name"); got != name {
+					t.Errorf("%s: GetActivitySetting Name %q, want %q", when, got, name)
+				}
+			}
+		}
+		look("before the update", "Cached", 4)
+		r = e.v2("POST", "ProspectActivity.svc/CustomActivityType/Update",
+			`{"ID":"`+typeID+`","ActivityEventName":"Renamed","Fields":[{"SchemaName":"mx_Custom_2","DataType":"String"}]}`)
+		if r.status != 200 {
+			t.Fatalf("update: %s", r.body)
+		}
+		look("after the update", "Renamed", 5)
+		// A type made on the other instance is found at once.
+		r = e2.v2("POST", "ProspectActivity.svc/CreateType", `{"ActivityEventName":"Later"}`)
+		code2 := jsonPath(t, r.body, "Message.Id")
+		if r := e.v2("POST", "ProspectActivity.svc/Create", `{"RelatedProspectId":"`+lead+`","ActivityEvent":`+code2+`}`); r.status != 200 {
+			t.Errorf("post with a type made on the other instance: %s", r.body)
+		}
+		if got := jsonPath(t, e.v2("GET", "ProspectActivity.svc/CustomActivity/GetActivitySetting?code="+code2, "").body, "Name"); got != "Later" {
+			t.Errorf("GetActivitySetting of a type made on the other instance: %q", got)
 		}
 	})
 }

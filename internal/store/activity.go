@@ -667,7 +667,7 @@ type ActivityPage struct {
 	Types map[int]*crm.ActivityType // the activities' types by code; nil for a deleted type
 }
 
-func (s *Store) collect(ctx context.Context, org crm.OrgID, page *ActivityPage, q string, args ...any) error {
+func (s *Store) collect(ctx context.Context, org *crm.Org, page *ActivityPage, q string, args ...any) error {
 	rows, err := s.r.QueryContext(ctx, s.d.q(q), args...)
 	if err != nil {
 		return internal("store.activities", err)
@@ -683,11 +683,16 @@ func (s *Store) collect(ctx context.Context, org crm.OrgID, page *ActivityPage, 
 	if err := rows.Err(); err != nil {
 		return internal("store.activities", err)
 	}
-	types := typeCache{}
+	page.Types = map[int]*crm.ActivityType{}
 	for _, a := range page.List {
-		s.typeOf(ctx, s.r, org, types, a.Code)
+		if _, ok := page.Types[a.Code]; !ok {
+			t, err := s.ActivityType(ctx, org, a.Code)
+			if err != nil && crm.KindOf(err) == crm.KindInternal {
+				return err
+			}
+			page.Types[a.Code] = t
+		}
 	}
-	page.Types = types
 	return nil
 }
 
@@ -695,13 +700,13 @@ func (s *Store) collect(ctx context.Context, org crm.OrgID, page *ActivityPage, 
 // (ActivityDateTime, then post order), skipping offset and returning at
 // most limit, with the total; code 0 means every type. An unknown lead has
 // none.
-func (s *Store) LeadActivities(ctx context.Context, org crm.OrgID, leadID string, code int, offset, limit int) (*ActivityPage, error) {
+func (s *Store) LeadActivities(ctx context.Context, org *crm.Org, leadID string, code int, offset, limit int) (*ActivityPage, error) {
 	page := &ActivityPage{}
 	id, ok := normID(leadID)
 	if !ok {
 		return page, nil
 	}
-	where, args := `org_id = ? AND lead_id = ?`, []any{org, id}
+	where, args := `org_id = ? AND lead_id = ?`, []any{org.ID, id}
 	if code != 0 {
 		where, args = where+` AND code = ?`, append(args, code)
 	}
@@ -736,11 +741,11 @@ type ActivityWindow struct {
 
 // ActivitiesInWindow returns one page of the org's activities in the
 // window, and how many the window holds.
-func (s *Store) ActivitiesInWindow(ctx context.Context, org crm.OrgID, w ActivityWindow) (*ActivityPage, error) {
+func (s *Store) ActivitiesInWindow(ctx context.Context, org *crm.Org, w ActivityWindow) (*ActivityPage, error) {
 	page := &ActivityPage{}
-	where, args := `org_id = ? AND modified_on >= ? AND modified_on <= ?`, []any{org, ms(w.From), ms(w.To)}
+	where, args := `org_id = ? AND modified_on >= ? AND modified_on <= ?`, []any{org.ID, ms(w.From), ms(w.To)}
 	if w.Code != 0 {
-		where, args = `org_id = ? AND code = ? AND modified_on >= ? AND modified_on <= ?`, []any{org, w.Code, ms(w.From), ms(w.To)}
+		where, args = `org_id = ? AND code = ? AND modified_on >= ? AND modified_on <= ?`, []any{org.ID, w.Code, ms(w.From), ms(w.To)}
 	}
 	if err := s.r.QueryRowContext(ctx, s.d.q(`SELECT COUNT(*) FROM activities WHERE `+where), args...).Scan(&page.Total); err != nil {
 		return nil, internal("store.ActivitiesInWindow", err)

@@ -200,10 +200,10 @@ type ActivitySearch struct {
 
 // SearchActivities returns one page of the org's activities matching q and
 // how many match in all.
-func (s *Store) SearchActivities(ctx context.Context, org crm.OrgID, q ActivitySearch) (*ActivityPage, error) {
+func (s *Store) SearchActivities(ctx context.Context, org *crm.Org, q ActivitySearch) (*ActivityPage, error) {
 	page := &ActivityPage{}
 	var b strings.Builder
-	args := []any{org, q.Code}
+	args := []any{org.ID, q.Code}
 	b.WriteString(` FROM activities WHERE org_id = ? AND code = ?`)
 	if q.Filter != nil {
 		b.WriteString(" AND ")
@@ -242,18 +242,18 @@ func (s *Store) SearchActivities(ctx context.Context, org crm.OrgID, q ActivityS
 // LeadReferences returns one page of the org's activities that name lead
 // leadID in a Lead field of their type, newest first (activity date, then
 // post order), and how many there are. Errors: crm.ErrLeadNotFound.
-func (s *Store) LeadReferences(ctx context.Context, org crm.OrgID, leadID string, offset, limit int) (*ActivityPage, error) {
-	l, err := s.Lead(ctx, org, leadID)
+func (s *Store) LeadReferences(ctx context.Context, org *crm.Org, leadID string, offset, limit int) (*ActivityPage, error) {
+	l, err := s.Lead(ctx, org.ID, leadID)
 	if err != nil {
 		return nil, err
 	}
-	types, err := s.ActivityTypes(ctx, org)
+	types, err := s.ActivityTypes(ctx, org.ID)
 	if err != nil {
 		return nil, err
 	}
 	page := &ActivityPage{}
 	var b strings.Builder
-	args := []any{org}
+	args := []any{org.ID}
 	b.WriteString(` FROM activities WHERE org_id = ? AND (`)
 	n := 0
 	for i := range types {

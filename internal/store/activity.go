@@ -43,7 +43,7 @@ func (s *Store) lockLead(ctx context.Context, tx *sql.Tx, org crm.OrgID, id stri
 		return nil, crm.ErrLeadNotFound
 	}
 	var l crm.Lead
-	err := scanLead(tx.QueryRowContext(ctx, s.d.q(`SELECT `+leadColumns+` FROM leads WHERE org_id = ? AND id = ?`+s.d.forUpdate), org, id), &l)
+	err := scanLead(s.txQueryRow(ctx, tx, `SELECT `+leadColumns+` FROM leads WHERE org_id = ? AND id = ?`+s.d.forUpdate, org, id), &l)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, crm.ErrLeadNotFound
 	}
@@ -60,7 +60,7 @@ func (s *Store) touchLead(ctx context.Context, tx *sql.Tx, org crm.OrgID, l *crm
 	if err != nil {
 		return internal("store.touchLead", err)
 	}
-	_, err = tx.ExecContext(ctx, s.d.q(`UPDATE leads SET fields = ?, last_modified_on = ? WHERE org_id = ? AND id = ?`),
+	_, err = s.txExec(ctx, tx, `UPDATE leads SET fields = ?, last_modified_on = ? WHERE org_id = ? AND id = ?`,
 		string(fields), ms(l.LastModifiedOn), org, l.ID)
 	return internal("store.touchLead", err)
 }
@@ -95,9 +95,9 @@ func (s *Store) insertActivity(ctx context.Context, tx *sql.Tx, org crm.OrgID, l
 		}
 		data = string(b)
 	}
-	err = tx.QueryRowContext(ctx, s.d.q(`INSERT INTO activities (id, org_id, lead_id, code, note, status, owner_id, score, engagement,
+	err = s.txQueryRow(ctx, tx, `INSERT INTO activities (id, org_id, lead_id, code, note, status, owner_id, score, engagement,
 		fields, data, locked, created_by, modified_by, activity_on, created_on, modified_on)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?) RETURNING auto_id`),
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?) RETURNING auto_id`,
 		a.ID, org, a.LeadID, a.Code, a.Note, a.Status, a.Owner, a.Score, a.Engagement, string(fields), data,
 		a.CreatedBy, a.ModifiedBy, ms(a.On), ms(now), ms(now)).Scan(&a.AutoID)
 	if err != nil {
@@ -139,8 +139,8 @@ func leadScore(l *crm.Lead) int64 {
 // activities dated within the window before now.
 func (s *Store) engagement(ctx context.Context, tx *sql.Tx, org crm.OrgID, l *crm.Lead, now time.Time) error {
 	var sum int64
-	err := tx.QueryRowContext(ctx, s.d.q(`SELECT COALESCE(SUM(engagement), 0) FROM activities
-		WHERE org_id = ? AND lead_id = ? AND activity_on >= ?`), org, l.ID, ms(now.Add(-crm.EngagementWindow))).Scan(&sum)
+	err := s.txQueryRow(ctx, tx, `SELECT COALESCE(SUM(engagement), 0) FROM activities
+		WHERE org_id = ? AND lead_id = ? AND activity_on >= ?`, org, l.ID, ms(now.Add(-crm.EngagementWindow))).Scan(&sum)
 	if err != nil {
 		return internal("store.engagement", err)
 	}
@@ -243,13 +243,14 @@ func (s *Store) activeUserByEmail(ctx context.Context, tx *sql.Tx, org crm.OrgID
 // returns it with the lead as it now is. Errors: crm.ErrEventCode,
 // KindActivityFields, crm.ErrLeadNotFound.
 func (s *Store) PostActivity(ctx context.Context, p *crm.Principal, leadID string, in crm.ActivityInput) (*crm.Activity, *crm.Lead, error) {
+	t, err := s.ActivityType(ctx, &p.Org, in.Code)
+	if err != nil {
+		return nil, nil, err
+	}
 	var a *crm.Activity
 	var l *crm.Lead
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		t, err := s.activityType(ctx, tx, p.Org.ID, in.Code)
-		if err != nil {
-			return err
-		}
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		var err error
 		if a, err = s.prepareActivity(ctx, tx, p, t, &in); err != nil {
 			return err
 		}
@@ -292,11 +293,12 @@ func (s *Store) CaptureActivity(ctx context.Context, p *crm.Principal, searchBy 
 	var a *crm.Activity
 	var l *crm.Lead
 	created := false
+	t, err := s.ActivityType(ctx, &p.Org, in.Code)
+	if err != nil {
+		return nil, nil, false, err
+	}
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		t, err := s.activityType(ctx, tx, p.Org.ID, in.Code)
-		if err != nil {
-			return err
-		}
+		var err error
 		if a, err = s.prepareActivity(ctx, tx, p, t, &in); err != nil {
 			return err
 		}
@@ -440,27 +442,32 @@ func (s *Store) PostActivities(ctx context.Context, p *crm.Principal, searchBy s
 			return nil, err
 		}
 	}
+	// The rows' types, before the transaction (nil for an unknown code).
+	types := map[int]*crm.ActivityType{}
+	for i := range rows {
+		if code := rows[i].Input.Code; rows[i].Err == nil {
+			if _, ok := types[code]; !ok {
+				t, err := s.ActivityType(ctx, &p.Org, code)
+				if err != nil && crm.KindOf(err) == crm.KindInternal {
+					return nil, err
+				}
+				types[code] = t
+			}
+		}
+	}
 	out := make([]BulkResult, len(rows))
 	err = s.write(ctx, func(tx *sql.Tx) error {
 		now := fromMS(ms(s.now(p.Org.ClockOffset)))
 		leads := map[string]*crm.Lead{}
 		engaged := map[string]bool{}
 		var order []*crm.Lead
-		types := map[int]*crm.ActivityType{}
 		for i := range rows {
 			r := &rows[i]
 			if r.Err != nil {
 				out[i].Err = r.Err
 				continue
 			}
-			t, ok := types[r.Input.Code]
-			if !ok {
-				var err error
-				if t, err = s.activityType(ctx, tx, p.Org.ID, r.Input.Code); err != nil && crm.KindOf(err) == crm.KindInternal {
-					return err
-				}
-				types[r.Input.Code] = t
-			}
+			t := types[r.Input.Code]
 			if t == nil {
 				out[i].Err = crm.ErrEventCode
 				continue

@@ -22,6 +22,7 @@ const typeName = "LsqLoad"
 type sample struct {
 	ActivityCode int          `json:"activityCode"`
 	Leads        []sampleLead `json:"leads"`
+	WriteLeads   []string     `json:"writeLeads"`
 	Activities   []struct {
 		ID   string `json:"id"`
 		Lead string `json:"lead"`
@@ -85,8 +86,14 @@ func (l *loader) loadSample() error {
 		return fmt.Errorf("%s: no leads, activities or activity code", l.cfg.sample)
 	}
 	l.code, l.actLeads = s.ActivityCode, s.Leads
-	for _, ld := range s.Leads {
-		l.ids = append(l.ids, ld.ID)
+	// Writes go to leads the reads do not sample, so that reads find the
+	// same pages however many write runs came before.
+	l.ids = s.WriteLeads
+	if len(l.ids) == 0 || l.cfg.op == "get" {
+		l.ids = nil
+		for _, ld := range s.Leads {
+			l.ids = append(l.ids, ld.ID)
+		}
 	}
 	for _, a := range s.Activities {
 		l.acts = append(l.acts, a.ID)

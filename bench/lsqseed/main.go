@@ -17,7 +17,9 @@
 //
 // It writes lsqseed-sample.json in the data directory: a random sample of
 // leads with their activity counts and of activities with their leads,
-// which bench/lsqload -sample reads.
+// which bench/lsqload -sample reads, and a disjoint sample of leads the
+// write operations post on, so that reads find the same pages run after
+// run.
 package main
 
 import (
@@ -48,8 +50,9 @@ const TypeName = "LsqLoad"
 // Sample is lsqseed-sample.json.
 type Sample struct {
 	ActivityCode int              `json:"activityCode"`
-	Leads        []SampleLead     `json:"leads"`      // leads with at least one activity
+	Leads        []SampleLead     `json:"leads"`      // leads with at least one activity, for reads
 	Activities   []SampleActivity `json:"activities"` // activities of any lead
+	WriteLeads   []string         `json:"writeLeads"` // other leads, for the write operations
 }
 
 // SampleLead is a lead and how many activities it had when seeded.
@@ -174,7 +177,7 @@ type seeder struct {
 	log  io.Writer
 	rng  *rand.Rand
 	out  Sample
-	seen struct{ leads, acts int } // candidates offered to the reservoirs
+	seen struct{ leads, acts, writes int } // candidates offered to the reservoirs
 }
 
 // counts spreads total activities over n leads: a tenth busy (0 to 5.5×
@@ -269,7 +272,10 @@ func (sd *seeder) postActivities(ctx context.Context, ids []string) error {
 		end := min(w+sd.o.actWindow, len(ids))
 		var rows []store.BulkActivity
 		for i := w; i < end; i++ {
-			if per[i] > 0 {
+			// Even leads may be read, odd ones written.
+			if i%2 == 1 {
+				sd.offerWriteLead(ids[i])
+			} else if per[i] > 0 {
 				sd.offerLead(SampleLead{ID: ids[i], Activities: int(per[i])})
 			}
 			for j := int32(0); j < per[i]; j++ {
@@ -305,6 +311,15 @@ func (sd *seeder) offerLead(l SampleLead) {
 		sd.out.Leads = append(sd.out.Leads, l)
 	} else if i := sd.rng.IntN(sd.seen.leads); i < sd.o.sample {
 		sd.out.Leads[i] = l
+	}
+}
+
+func (sd *seeder) offerWriteLead(id string) {
+	sd.seen.writes++
+	if len(sd.out.WriteLeads) < sd.o.sample {
+		sd.out.WriteLeads = append(sd.out.WriteLeads, id)
+	} else if i := sd.rng.IntN(sd.seen.writes); i < sd.o.sample {
+		sd.out.WriteLeads[i] = id
 	}
 }
 

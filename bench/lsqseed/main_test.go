@@ -50,8 +50,17 @@ func TestSeedsWhatTheAPIReads(t *testing.T) {
 		t.Fatal(err)
 	}
 	var s Sample
-	if err := json.Unmarshal(b, &s); err != nil || len(s.Leads) != 40 || len(s.Activities) != 40 || s.ActivityCode < 200 {
+	if err := json.Unmarshal(b, &s); err != nil || len(s.Leads) != 40 || len(s.Activities) != 40 || len(s.WriteLeads) != 40 || s.ActivityCode < 200 {
 		t.Fatalf("sample %v: %.300s", err, b)
+	}
+	read := map[string]bool{}
+	for _, l := range s.Leads {
+		read[l.ID] = true
+	}
+	for _, id := range s.WriteLeads {
+		if read[id] {
+			t.Errorf("lead %s is sampled for reads and for writes", id)
+		}
 	}
 	// A second run adds to the same org and finds the type it made.
 	if err := run([]string{"-data-dir", dir, "-leads", "10", "-activities", "20", "-rand-seed", "2"}, io.Discard); err != nil {

@@ -31,6 +31,7 @@ if [ ! -f "$DATA/lsqseed-sample.json" ]; then
   /usr/bin/time -f "seeded in %e s, peak RSS %M KiB" "$work/lsqseed" -data-dir "$DATA" -leads "$LEADS" -activities "$ACTIVITIES" >&2
 fi
 echo "data: $(du -sh "$DATA" | cut -f1)" >&2
+cat "$DATA/localsquared.db" > /dev/null # read it into the page cache, as a running server would have it
 
 port=18700
 for journal in on off; do

@@ -31,13 +31,13 @@ if [ ! -f "$DATA/lsqseed-sample.json" ]; then
   /usr/bin/time -f "seeded in %e s, peak RSS %M KiB" "$work/lsqseed" -data-dir "$DATA" -leads "$LEADS" -activities "$ACTIVITIES" >&2
 fi
 echo "data: $(du -sh "$DATA" | cut -f1)" >&2
-cat "$DATA/localsquared.db" > /dev/null # read it into the page cache, as a running server would have it
 
 port=18700
 for journal in on off; do
   port=$((port + 1))
   env=()
   [ "$journal" = off ] && env+=("LOCALSQUARED_BENCH_NO_JOURNAL=1")
+  cat "$DATA/localsquared.db" > /dev/null # into the page cache, where a running server's data would be
   env "${env[@]}" "$work/localsquared" serve --addr "127.0.0.1:$port" --data-dir "$DATA" --log-level warn > /dev/null 2> "$work/server-$journal.log" &
   pid=$!
   for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$port/readyz" > /dev/null && break; sleep 0.1; done

@@ -135,12 +135,15 @@ func leadScore(l *crm.Lead) int64 {
 	return int64(f)
 }
 
+// engagementSQL sums a lead's engagement since a time; it reads the
+// activities_lead index alone (plan_internal_test.go).
+const engagementSQL = `SELECT COALESCE(SUM(engagement), 0) FROM activities WHERE org_id = ? AND lead_id = ? AND activity_on >= ?`
+
 // engagement recomputes the lead's EngagementScore: the engagement of its
 // activities dated within the window before now.
 func (s *Store) engagement(ctx context.Context, tx *sql.Tx, org crm.OrgID, l *crm.Lead, now time.Time) error {
 	var sum int64
-	err := s.txQueryRow(ctx, tx, `SELECT COALESCE(SUM(engagement), 0) FROM activities
-		WHERE org_id = ? AND lead_id = ? AND activity_on >= ?`, org, l.ID, ms(now.Add(-crm.EngagementWindow))).Scan(&sum)
+	err := s.txQueryRow(ctx, tx, engagementSQL, org, l.ID, ms(now.Add(-crm.EngagementWindow))).Scan(&sum)
 	if err != nil {
 		return internal("store.engagement", err)
 	}
@@ -529,6 +532,9 @@ func (s *Store) PostActivities(ctx context.Context, p *crm.Principal, searchBy s
 	return out, nil
 }
 
+// activityByIDSQL reads one activity: a probe of activities_id_uq.
+const activityByIDSQL = `SELECT ` + activityColumns + ` FROM activities WHERE id = ? AND org_id = ?`
+
 // Activity returns the org's activity with this id, or
 // crm.ErrActivityMissing.
 func (s *Store) Activity(ctx context.Context, org crm.OrgID, id string) (*crm.Activity, error) {
@@ -541,7 +547,7 @@ func (s *Store) activity(ctx context.Context, db querier, org crm.OrgID, id, loc
 		return nil, crm.ErrActivityMissing
 	}
 	var a crm.Activity
-	err := scanActivity(db.QueryRowContext(ctx, s.d.q(`SELECT `+activityColumns+` FROM activities WHERE id = ? AND org_id = ?`+lock), nid, org), &a)
+	err := scanActivity(db.QueryRowContext(ctx, s.d.q(activityByIDSQL+lock), nid, org), &a)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, crm.ErrActivityMissing
 	}
@@ -713,12 +719,11 @@ func (s *Store) LeadActivities(ctx context.Context, org *crm.Org, leadID string,
 	if !ok {
 		return page, nil
 	}
-	where, args := `org_id = ? AND lead_id = ?`, []any{org.ID, id}
+	where, args := leadWhere, []any{org.ID, id}
 	if code != 0 {
-		where, args = where+` AND code = ?`, append(args, code)
+		where, args = leadCodeWhere, append(args, code)
 	}
-	if err := s.collect(ctx, org, page, `SELECT `+activityColumns+` FROM activities WHERE `+where+`
-		ORDER BY activity_on DESC, auto_id DESC LIMIT ? OFFSET ?`, append(args, limit, offset)...); err != nil {
+	if err := s.collect(ctx, org, page, leadPageSQL(where), append(args, limit, offset)...); err != nil {
 		return nil, err
 	}
 	// A page that is not full ends the list, so it gives the total (unless
@@ -728,11 +733,24 @@ func (s *Store) LeadActivities(ctx context.Context, org *crm.Org, leadID string,
 		page.Total = int64(offset + n)
 		return page, nil
 	}
-	if err := s.r.QueryRowContext(ctx, s.d.q(`SELECT COUNT(*) FROM activities WHERE `+where), args...).Scan(&page.Total); err != nil {
+	if err := s.r.QueryRowContext(ctx, s.d.q(leadCountSQL(where)), args...).Scan(&page.Total); err != nil {
 		return nil, internal("store.LeadActivities", err)
 	}
 	return page, nil
 }
+
+// The reads of LeadActivities: a range of the activities_lead index in
+// its order (plan_internal_test.go).
+const (
+	leadWhere     = `org_id = ? AND lead_id = ?`
+	leadCodeWhere = leadWhere + ` AND code = ?`
+)
+
+func leadPageSQL(where string) string {
+	return `SELECT ` + activityColumns + ` FROM activities WHERE ` + where + ` ORDER BY activity_on DESC, auto_id DESC LIMIT ? OFFSET ?`
+}
+
+func leadCountSQL(where string) string { return `SELECT COUNT(*) FROM activities WHERE ` + where }
 
 // ActivityWindow selects activities whose ModifiedOn lies in [From, To]
 // (both inclusive), optionally of one type, sorted by Sort ("ModifiedOn"

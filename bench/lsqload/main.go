@@ -36,6 +36,8 @@ type config struct {
 	duration    time.Duration
 	maxRequests int64
 	seed        int
+	perLead     int
+	sample      string
 	check       bool
 	label       string
 }
@@ -77,13 +79,15 @@ func run(args []string, out io.Writer) error {
 	fs.DurationVar(&c.duration, "d", 10*time.Second, "run duration (at most 10m)")
 	fs.Int64Var(&c.maxRequests, "n", 1_000_000, "stop after this many requests")
 	fs.IntVar(&c.seed, "seed", 2000, "leads to create first for the read operations (0 to reuse existing ones with the lsqload- prefix)")
+	fs.IntVar(&c.perLead, "acts", 10, "activities posted on each seeded lead for activity-get and activity-details")
+	fs.StringVar(&c.sample, "sample", "", "take leads and activities from this lsqseed-sample.json instead of seeding through the API")
 	fs.BoolVar(&c.check, "check", true, "check every response body")
 	fs.StringVar(&c.label, "label", "", "free text copied into the result line")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if c.duration <= 0 || c.duration > 10*time.Minute || c.concurrency < 1 || c.concurrency > 1024 || c.maxRequests < 1 {
-		return errors.New("-d must be in (0, 10m], -c in [1, 1024], -n ≥ 1")
+	if c.duration <= 0 || c.duration > 10*time.Minute || c.concurrency < 1 || c.concurrency > 1024 || c.maxRequests < 1 || c.perLead < 0 || c.seed < 0 {
+		return errors.New("-d must be in (0, 10m], -c in [1, 1024], -n ≥ 1, -acts and -seed ≥ 0")
 	}
 	if err := checkLoopback(c.base); err != nil {
 		return err
@@ -104,10 +108,8 @@ func run(args []string, out io.Writer) error {
 		return fmt.Errorf("unknown -op %q (want one of %s)", c.op, strings.Join(opNames(), ", "))
 	}
 	l := newLoader(c)
-	if op.needsSeed {
-		if err := l.seedLeads(c.seed); err != nil {
-			return fmt.Errorf("seed: %w", err)
-		}
+	if err := l.prepare(op); err != nil {
+		return err
 	}
 	res := l.drive(op)
 	return json.NewEncoder(out).Encode(res)
@@ -137,6 +139,10 @@ type loader struct {
 	ids    []string
 	emails []string
 	seq    atomic.Int64
+
+	code     int          // the LsqLoad activity type
+	actLeads []sampleLead // leads with activities, and how many they had
+	acts     []string     // activity ids
 }
 
 func newLoader(c config) *loader {
@@ -181,8 +187,8 @@ func (l *loader) call(ctx context.Context, method, op, query string, body []byte
 // leadBody is a Lead.Create body with unique email and phone.
 func (l *loader) leadBody(n int64) []byte {
 	return fmt.Appendf(nil, `[{"Attribute":"FirstName","Value":"Load%d"},{"Attribute":"LastName","Value":"Tester"},`+
-		`{"Attribute":"EmailAddress","Value":"lsqload-%d-%d@example.com"},{"Attribute":"Phone","Value":"+1-%03d-%09d"},`+
-		`{"Attribute":"Company","Value":"Acme %d"}]`, n%1000, l.run, n, l.run%1000, n, n%50)
+		`{"Attribute":"EmailAddress","Value":"lsqload-%d-%d@example.com"},{"Attribute":"Phone","Value":"+1-%09d-%09d"},`+
+		`{"Attribute":"Company","Value":"Acme %d"}]`, n%1000, l.run, n, l.run, n, n%50)
 }
 
 // seedLeads creates n leads through Lead/Bulk/Create, 50 a call from 4

@@ -11,21 +11,34 @@ import (
 )
 
 // opSpec is one load operation: do sends one request and returns how many
-// rows (leads or activities) it wrote or read.
+// rows (leads or activities) it wrote or read; needs is what it reads.
 type opSpec struct {
-	needsSeed bool
-	do        func(ctx context.Context, l *loader, rng *rand.Rand) (int, error)
+	needs needs
+	do    func(ctx context.Context, l *loader, rng *rand.Rand) (int, error)
 }
 
+// needs is what an operation must find before it runs.
+type needs int
+
+const (
+	needsNothing    needs = iota
+	needsLeads            // leads (-seed through the API, or -sample)
+	needsType             // leads and the LsqLoad activity type
+	needsActivities       // leads with activities, and activity ids
+)
+
 var ops = map[string]opSpec{
-	"create":          {false, opCreate},
-	"get":             {true, opGetByID},
-	"get-email":       {true, opGetByEmail},
-	"search-like":     {true, opSearchLike},
-	"recent":          {true, opRecent},
-	"bulk-create":     {false, opBulkCreate},
-	"activity-create": {true, opActivityCreate},
-	"mix":             {true, opMix},
+	"create":           {needsNothing, opCreate},
+	"get":              {needsLeads, opGetByID},
+	"get-email":        {needsLeads, opGetByEmail},
+	"search-like":      {needsLeads, opSearchLike},
+	"recent":           {needsLeads, opRecent},
+	"bulk-create":      {needsNothing, opBulkCreate},
+	"activity-create":  {needsLeads, opActivityCreate},
+	"activity-get":     {needsActivities, opActivityGet},
+	"activity-details": {needsActivities, opActivityDetails},
+	"activity-bulk":    {needsType, opActivityBulk},
+	"mix":              {needsLeads, opMix},
 }
 
 func opNames() []string {

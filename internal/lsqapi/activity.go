@@ -591,7 +591,7 @@ func (a *API) leadActivities(c *call) error {
 	if err != nil {
 		return err
 	}
-	page, err := a.store.LeadActivities(c.ctx, c.p.Org.ID, id, code, offset, limit)
+	page, err := a.store.LeadActivities(c.ctx, &c.p.Org, id, code, offset, limit)
 	if err != nil {
 		return err
 	}
@@ -699,7 +699,7 @@ func (a *API) activityDetails(c *call) error {
 	if err != nil {
 		return err
 	}
-	t, err := a.store.ActivityType(c.ctx, c.p.Org.ID, act.Code)
+	t, err := a.store.ActivityType(c.ctx, &c.p.Org, act.Code)
 	if err != nil {
 		t = &crm.ActivityType{Code: act.Code}
 	}
@@ -714,7 +714,7 @@ func (a *API) activitySetting(c *call) error {
 	if v == "" || err != nil {
 		return crm.ErrEventCode
 	}
-	t, err := a.store.ActivityType(c.ctx, c.p.Org.ID, code)
+	t, err := a.store.ActivityType(c.ctx, &c.p.Org, code)
 	if err != nil {
 		return err
 	}
@@ -1082,7 +1082,7 @@ func (a *API) activitiesByEvent(c *call) error {
 	if w.Sort, w.Desc, err = q.sort("ModifiedOn"); err != nil {
 		return err
 	}
-	page, err := a.store.ActivitiesInWindow(c.ctx, c.p.Org.ID, w)
+	page, err := a.store.ActivitiesInWindow(c.ctx, &c.p.Org, w)
 	if err != nil {
 		return err
 	}
@@ -1158,7 +1158,7 @@ func (a *API) recentActivities(c *call) error {
 	if w.Sort, w.Desc, err = q.sort("ModifiedOn"); err != nil {
 		return err
 	}
-	page, err := a.store.ActivitiesInWindow(c.ctx, c.p.Org.ID, w)
+	page, err := a.store.ActivitiesInWindow(c.ctx, &c.p.Org, w)
 	if err != nil {
 		return err
 	}

@@ -162,7 +162,7 @@ func (a *API) searchActivities(c *call) error {
 	if err != nil {
 		return err
 	}
-	t, err := a.store.ActivityType(c.ctx, c.p.Org.ID, code)
+	t, err := a.store.ActivityType(c.ctx, &c.p.Org, code)
 	if err != nil {
 		return err
 	}
@@ -180,7 +180,7 @@ func (a *API) searchActivities(c *call) error {
 	if w.Columns != nil && w.Columns.Include_CSV != nil {
 		cols = searchColumns(t, *w.Columns.Include_CSV)
 	}
-	page, err := a.store.SearchActivities(c.ctx, c.p.Org.ID, q)
+	page, err := a.store.SearchActivities(c.ctx, &c.p.Org, q)
 	if err != nil {
 		return err
 	}
@@ -233,7 +233,7 @@ func (a *API) leadReferences(c *call) error {
 	if err != nil {
 		return err
 	}
-	page, err := a.store.LeadReferences(c.ctx, c.p.Org.ID, id, pg.Offset(), pg.Size)
+	page, err := a.store.LeadReferences(c.ctx, &c.p.Org, id, pg.Offset(), pg.Size)
 	if err != nil {
 		return err
 	}

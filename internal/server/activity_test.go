@@ -1,14 +1,20 @@
 package server_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/localsquared/localsquared/internal/server"
 	"github.com/localsquared/localsquared/internal/store/storetest"
 )
 
@@ -454,6 +460,56 @@ func TestCreateCustomSearchBy(t *testing.T) {
 	})
 }
 
+// TestActivityPageTotals: Retrieve?leadId= reports the lead's total
+// whatever the page: full, partial, empty past the end, of one type, or
+// of an unknown lead.
+func TestActivityPageTotals(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		lead := e.createLead(`[{"Attribute":"FirstName","Value":"Pages"}]`)
+		r := e.v2("POST", "ProspectActivity.svc/CreateType", `{"ActivityEventName":"Paged"}`)
+		code := jsonPath(t, r.body, "Message.Id")
+		var rows []string
+		for i := 0; i < 7; i++ {
+			c := code
+			if i%3 == 0 {
+				c = "22"
+			}
+			rows = append(rows, fmt.Sprintf(`{"RelatedProspectId":"%s","ActivityEvent":%s,"ActivityDateTime":"2024-01-0%d 10:00:00"}`, lead, c, i+1))
+		}
+		if r := e.v2("POST", "ProspectActivity.svc/Bulk/CustomActivity/Add/ByLeadId", "["+strings.Join(rows, ",")+"]"); r.status != 200 {
+			t.Fatalf("bulk: %s", r.body)
+		}
+		for _, tc := range []struct {
+			lead, body   string
+			total, count int
+		}{
+			{lead, ``, 7, 7},
+			{lead, `{"Paging":{"Offset":0,"RowCount":7}}`, 7, 7},
+			{lead, `{"Paging":{"Offset":0,"RowCount":3}}`, 7, 3},
+			{lead, `{"Paging":{"Offset":6,"RowCount":3}}`, 7, 1},
+			{lead, `{"Paging":{"Offset":4,"RowCount":3}}`, 7, 3},
+			{lead, `{"Paging":{"Offset":7,"RowCount":3}}`, 7, 0},
+			{lead, `{"Paging":{"Offset":50,"RowCount":3}}`, 7, 0},
+			{lead, `{"Parameter":{"ActivityEvent":` + code + `},"Paging":{"Offset":2,"RowCount":10}}`, 4, 2},
+			{lead, `{"Parameter":{"ActivityEvent":22},"Paging":{"Offset":0,"RowCount":3}}`, 3, 3},
+			{"00000000-0000-7000-8000-000000000000", ``, 0, 0},
+			{"00000000-0000-7000-8000-000000000000", `{"Paging":{"Offset":5,"RowCount":3}}`, 0, 0},
+		} {
+			r := e.v2("POST", "ProspectActivity.svc/Retrieve?leadId="+tc.lead, tc.body)
+			var page struct {
+				RecordCount        int
+				ProspectActivities []struct{ CreatedOn string }
+			}
+			if err := json.Unmarshal(r.body, &page); err != nil || r.status != 200 {
+				t.Fatalf("%s: %d %s", tc.body, r.status, r.body)
+			}
+			if page.RecordCount != tc.total || len(page.ProspectActivities) != tc.count {
+				t.Errorf("%s: RecordCount %d with %d records, want %d with %d", tc.body, page.RecordCount, len(page.ProspectActivities), tc.total, tc.count)
+			}
+		}
+	})
+}
+
 // TestBulkActivitiesByOpportunity: with no opportunity in existence, a
 // full call of 25 rows answers one MXInvalidEntityException row each, in
 // order, writes nothing, and counts against the bulk bucket.
@@ -502,4 +558,70 @@ func TestBulkActivitiesByOpportunity(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestActivityTypeChangeReachesEveryInstance: activity reads keep an org's
+// custom types in memory; a type changed through one server is what
+// another server on the same database shows next.
+func TestActivityTypeChangeReachesEveryInstance(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		cfg := server.Config{DatabaseURL: e.dbURL, Out: io.Discard, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		if e.dbURL == "" {
+			cfg.DataDir = filepath.Dir(e.srv.Store.Path())
+		} else {
+			cfg.DataDir = t.TempDir()
+		}
+		srv2, err := server.New(context.Background(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hs2 := httptest.NewServer(srv2.Handler())
+		t.Cleanup(func() { hs2.Close(); srv2.Close() })
+		e2 := &env{t: t, srv: srv2, url: hs2.URL, creds: e.creds}
+
+		r := e.v2("POST", "ProspectActivity.svc/CreateType", `{"ActivityEventName":"Cached","Fields":[{"SchemaName":"mx_Custom_1","DataType":"String"}]}`)
+		code := jsonPath(t, r.body, "Message.Id")
+		typeID := jsonPath(t, e.v2("GET", "ProspectActivity.svc/CustomActivity/GetActivitySetting?code="+code, "").body, "ID")
+		lead := e.createLead(`[{"Attribute":"FirstName","Value":"Cache"}]`)
+		r = e.v2("POST", "ProspectActivity.svc/Create", `{"RelatedProspectId":"`+lead+`","ActivityEvent":`+code+`,"Fields":[{"SchemaName":"mx_Custom_1","Value":"a"}]}`)
+		act := jsonPath(t, r.body, "Message.Id")
+		look := func(when, name string, fields int) {
+			t.Helper()
+			for _, x := range []*env{e, e2} {
+				d := x.v2("GET", "ProspectActivity.svc/GetActivityDetails?activityId="+act, "")
+				if got := jsonPath(t, d.body, "Name"); got != name {
+					t.Errorf("%s: GetActivityDetails Name %q, want %q", when, got, name)
+				}
+				var det struct{ Fields []struct{ SchemaName string } }
+				json.Unmarshal(d.body, &det)
+				if len(det.Fields) != fields {
+					t.Errorf("%s: GetActivityDetails has %d fields, want %d: %s", when, len(det.Fields), fields, d.body)
+				}
+				p := x.v2("POST", "ProspectActivity.svc/Retrieve?leadId="+lead, "")
+				if got := jsonPath(t, p.body, "ProspectActivities.0.EventName"); got != name {
+					t.Errorf("%s: Retrieve EventName %q, want %q", when, got, name)
+				}
+				s := x.v2("GET", "ProspectActivity.svc/CustomActivity/GetActivitySetting?code="+code, "")
+				if got := jsonPath(t, s.body, "Name"); got != name {
+					t.Errorf("%s: GetActivitySetting Name %q, want %q", when, got, name)
+				}
+			}
+		}
+		look("before the update", "Cached", 4)
+		r = e.v2("POST", "ProspectActivity.svc/CustomActivityType/Update",
+			`{"ID":"`+typeID+`","ActivityEventName":"Renamed","Fields":[{"SchemaName":"mx_Custom_2","DataType":"String"}]}`)
+		if r.status != 200 {
+			t.Fatalf("update: %s", r.body)
+		}
+		look("after the update", "Renamed", 5)
+		// A type made on the other instance is found at once.
+		r = e2.v2("POST", "ProspectActivity.svc/CreateType", `{"ActivityEventName":"Later"}`)
+		code2 := jsonPath(t, r.body, "Message.Id")
+		if r := e.v2("POST", "ProspectActivity.svc/Create", `{"RelatedProspectId":"`+lead+`","ActivityEvent":`+code2+`}`); r.status != 200 {
+			t.Errorf("post with a type made on the other instance: %s", r.body)
+		}
+		if got := jsonPath(t, e.v2("GET", "ProspectActivity.svc/CustomActivity/GetActivitySetting?code="+code2, "").body, "Name"); got != "Later" {
+			t.Errorf("GetActivitySetting of a type made on the other instance: %q", got)
+		}
+	})
 }

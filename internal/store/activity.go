@@ -43,7 +43,7 @@ func (s *Store) lockLead(ctx context.Context, tx *sql.Tx, org crm.OrgID, id stri
 		return nil, crm.ErrLeadNotFound
 	}
 	var l crm.Lead
-	err := scanLead(tx.QueryRowContext(ctx, s.d.q(`SELECT `+leadColumns+` FROM leads WHERE org_id = ? AND id = ?`+s.d.forUpdate), org, id), &l)
+	err := scanLead(s.txQueryRow(ctx, tx, `SELECT `+leadColumns+` FROM leads WHERE org_id = ? AND id = ?`+s.d.forUpdate, org, id), &l)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, crm.ErrLeadNotFound
 	}
@@ -60,7 +60,7 @@ func (s *Store) touchLead(ctx context.Context, tx *sql.Tx, org crm.OrgID, l *crm
 	if err != nil {
 		return internal("store.touchLead", err)
 	}
-	_, err = tx.ExecContext(ctx, s.d.q(`UPDATE leads SET fields = ?, last_modified_on = ? WHERE org_id = ? AND id = ?`),
+	_, err = s.txExec(ctx, tx, `UPDATE leads SET fields = ?, last_modified_on = ? WHERE org_id = ? AND id = ?`,
 		string(fields), ms(l.LastModifiedOn), org, l.ID)
 	return internal("store.touchLead", err)
 }
@@ -95,9 +95,9 @@ func (s *Store) insertActivity(ctx context.Context, tx *sql.Tx, org crm.OrgID, l
 		}
 		data = string(b)
 	}
-	err = tx.QueryRowContext(ctx, s.d.q(`INSERT INTO activities (id, org_id, lead_id, code, note, status, owner_id, score, engagement,
+	err = s.txQueryRow(ctx, tx, `INSERT INTO activities (id, org_id, lead_id, code, note, status, owner_id, score, engagement,
 		fields, data, locked, created_by, modified_by, activity_on, created_on, modified_on)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?) RETURNING auto_id`),
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?) RETURNING auto_id`,
 		a.ID, org, a.LeadID, a.Code, a.Note, a.Status, a.Owner, a.Score, a.Engagement, string(fields), data,
 		a.CreatedBy, a.ModifiedBy, ms(a.On), ms(now), ms(now)).Scan(&a.AutoID)
 	if err != nil {
@@ -135,12 +135,15 @@ func leadScore(l *crm.Lead) int64 {
 	return int64(f)
 }
 
+// engagementSQL sums a lead's engagement since a time; it reads the
+// activities_lead index alone (plan_internal_test.go).
+const engagementSQL = `SELECT COALESCE(SUM(engagement), 0) FROM activities WHERE org_id = ? AND lead_id = ? AND activity_on >= ?`
+
 // engagement recomputes the lead's EngagementScore: the engagement of its
 // activities dated within the window before now.
 func (s *Store) engagement(ctx context.Context, tx *sql.Tx, org crm.OrgID, l *crm.Lead, now time.Time) error {
 	var sum int64
-	err := tx.QueryRowContext(ctx, s.d.q(`SELECT COALESCE(SUM(engagement), 0) FROM activities
-		WHERE org_id = ? AND lead_id = ? AND activity_on >= ?`), org, l.ID, ms(now.Add(-crm.EngagementWindow))).Scan(&sum)
+	err := s.txQueryRow(ctx, tx, engagementSQL, org, l.ID, ms(now.Add(-crm.EngagementWindow))).Scan(&sum)
 	if err != nil {
 		return internal("store.engagement", err)
 	}
@@ -243,13 +246,14 @@ func (s *Store) activeUserByEmail(ctx context.Context, tx *sql.Tx, org crm.OrgID
 // returns it with the lead as it now is. Errors: crm.ErrEventCode,
 // KindActivityFields, crm.ErrLeadNotFound.
 func (s *Store) PostActivity(ctx context.Context, p *crm.Principal, leadID string, in crm.ActivityInput) (*crm.Activity, *crm.Lead, error) {
+	t, err := s.ActivityType(ctx, &p.Org, in.Code)
+	if err != nil {
+		return nil, nil, err
+	}
 	var a *crm.Activity
 	var l *crm.Lead
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		t, err := s.activityType(ctx, tx, p.Org.ID, in.Code)
-		if err != nil {
-			return err
-		}
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		var err error
 		if a, err = s.prepareActivity(ctx, tx, p, t, &in); err != nil {
 			return err
 		}
@@ -296,11 +300,12 @@ func (s *Store) CaptureActivity(ctx context.Context, p *crm.Principal, searchBy 
 	var a *crm.Activity
 	var l *crm.Lead
 	created := false
+	t, err := s.ActivityType(ctx, &p.Org, in.Code)
+	if err != nil {
+		return nil, nil, false, err
+	}
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		t, err := s.activityType(ctx, tx, p.Org.ID, in.Code)
-		if err != nil {
-			return err
-		}
+		var err error
 		if a, err = s.prepareActivity(ctx, tx, p, t, &in); err != nil {
 			return err
 		}
@@ -444,27 +449,32 @@ func (s *Store) PostActivities(ctx context.Context, p *crm.Principal, searchBy s
 			return nil, err
 		}
 	}
+	// The rows' types, before the transaction (nil for an unknown code).
+	types := map[int]*crm.ActivityType{}
+	for i := range rows {
+		if code := rows[i].Input.Code; rows[i].Err == nil {
+			if _, ok := types[code]; !ok {
+				t, err := s.ActivityType(ctx, &p.Org, code)
+				if err != nil && crm.KindOf(err) == crm.KindInternal {
+					return nil, err
+				}
+				types[code] = t
+			}
+		}
+	}
 	out := make([]BulkResult, len(rows))
 	err = s.write(ctx, func(tx *sql.Tx) error {
 		now := fromMS(ms(s.now(p.Org.ClockOffset)))
 		leads := map[string]*crm.Lead{}
 		engaged := map[string]bool{}
 		var order []*crm.Lead
-		types := map[int]*crm.ActivityType{}
 		for i := range rows {
 			r := &rows[i]
 			if r.Err != nil {
 				out[i].Err = r.Err
 				continue
 			}
-			t, ok := types[r.Input.Code]
-			if !ok {
-				var err error
-				if t, err = s.activityType(ctx, tx, p.Org.ID, r.Input.Code); err != nil && crm.KindOf(err) == crm.KindInternal {
-					return err
-				}
-				types[r.Input.Code] = t
-			}
+			t := types[r.Input.Code]
 			if t == nil {
 				out[i].Err = crm.ErrEventCode
 				continue
@@ -526,6 +536,9 @@ func (s *Store) PostActivities(ctx context.Context, p *crm.Principal, searchBy s
 	return out, nil
 }
 
+// activityByIDSQL reads one activity: a probe of activities_id_uq.
+const activityByIDSQL = `SELECT ` + activityColumns + ` FROM activities WHERE id = ? AND org_id = ?`
+
 // Activity returns the org's activity with this id, or
 // crm.ErrActivityMissing.
 func (s *Store) Activity(ctx context.Context, org crm.OrgID, id string) (*crm.Activity, error) {
@@ -538,7 +551,7 @@ func (s *Store) activity(ctx context.Context, db querier, org crm.OrgID, id, loc
 		return nil, crm.ErrActivityMissing
 	}
 	var a crm.Activity
-	err := scanActivity(db.QueryRowContext(ctx, s.d.q(`SELECT `+activityColumns+` FROM activities WHERE id = ? AND org_id = ?`+lock), nid, org), &a)
+	err := scanActivity(db.QueryRowContext(ctx, s.d.q(activityByIDSQL+lock), nid, org), &a)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, crm.ErrActivityMissing
 	}
@@ -671,7 +684,7 @@ type ActivityPage struct {
 	Types map[int]*crm.ActivityType // the activities' types by code; nil for a deleted type
 }
 
-func (s *Store) collect(ctx context.Context, org crm.OrgID, page *ActivityPage, q string, args ...any) error {
+func (s *Store) collect(ctx context.Context, org *crm.Org, page *ActivityPage, q string, args ...any) error {
 	rows, err := s.r.QueryContext(ctx, s.d.q(q), args...)
 	if err != nil {
 		return internal("store.activities", err)
@@ -687,11 +700,16 @@ func (s *Store) collect(ctx context.Context, org crm.OrgID, page *ActivityPage, 
 	if err := rows.Err(); err != nil {
 		return internal("store.activities", err)
 	}
-	types := typeCache{}
+	page.Types = map[int]*crm.ActivityType{}
 	for _, a := range page.List {
-		s.typeOf(ctx, s.r, org, types, a.Code)
+		if _, ok := page.Types[a.Code]; !ok {
+			t, err := s.ActivityType(ctx, org, a.Code)
+			if err != nil && crm.KindOf(err) == crm.KindInternal {
+				return err
+			}
+			page.Types[a.Code] = t
+		}
 	}
-	page.Types = types
 	return nil
 }
 
@@ -699,25 +717,44 @@ func (s *Store) collect(ctx context.Context, org crm.OrgID, page *ActivityPage, 
 // (ActivityDateTime, then post order), skipping offset and returning at
 // most limit, with the total; code 0 means every type. An unknown lead has
 // none.
-func (s *Store) LeadActivities(ctx context.Context, org crm.OrgID, leadID string, code int, offset, limit int) (*ActivityPage, error) {
+func (s *Store) LeadActivities(ctx context.Context, org *crm.Org, leadID string, code int, offset, limit int) (*ActivityPage, error) {
 	page := &ActivityPage{}
 	id, ok := normID(leadID)
 	if !ok {
 		return page, nil
 	}
-	where, args := `org_id = ? AND lead_id = ?`, []any{org, id}
+	where, args := leadWhere, []any{org.ID, id}
 	if code != 0 {
-		where, args = where+` AND code = ?`, append(args, code)
+		where, args = leadCodeWhere, append(args, code)
 	}
-	if err := s.r.QueryRowContext(ctx, s.d.q(`SELECT COUNT(*) FROM activities WHERE `+where), args...).Scan(&page.Total); err != nil {
-		return nil, internal("store.LeadActivities", err)
+	if err := s.collect(ctx, org, page, leadPageSQL(where), append(args, limit, offset)...); err != nil {
+		return nil, err
 	}
-	if page.Total == 0 || offset >= int(page.Total) {
+	// A page that is not full ends the list, so it gives the total (unless
+	// it is empty because the offset is past the end); most leads have
+	// fewer activities than a page, and their Retrieve costs one query.
+	if n := len(page.List); n < limit && (n > 0 || offset == 0) {
+		page.Total = int64(offset + n)
 		return page, nil
 	}
-	return page, s.collect(ctx, org, page, `SELECT `+activityColumns+` FROM activities WHERE `+where+`
-		ORDER BY activity_on DESC, auto_id DESC LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+	if err := s.r.QueryRowContext(ctx, s.d.q(leadCountSQL(where)), args...).Scan(&page.Total); err != nil {
+		return nil, internal("store.LeadActivities", err)
+	}
+	return page, nil
 }
+
+// The reads of LeadActivities: a range of the activities_lead index in
+// its order (plan_internal_test.go).
+const (
+	leadWhere     = `org_id = ? AND lead_id = ?`
+	leadCodeWhere = leadWhere + ` AND code = ?`
+)
+
+func leadPageSQL(where string) string {
+	return `SELECT ` + activityColumns + ` FROM activities WHERE ` + where + ` ORDER BY activity_on DESC, auto_id DESC LIMIT ? OFFSET ?`
+}
+
+func leadCountSQL(where string) string { return `SELECT COUNT(*) FROM activities WHERE ` + where }
 
 // ActivityWindow selects activities whose ModifiedOn lies in [From, To]
 // (both inclusive), optionally of one type, sorted by Sort ("ModifiedOn"
@@ -733,11 +770,11 @@ type ActivityWindow struct {
 
 // ActivitiesInWindow returns one page of the org's activities in the
 // window, and how many the window holds.
-func (s *Store) ActivitiesInWindow(ctx context.Context, org crm.OrgID, w ActivityWindow) (*ActivityPage, error) {
+func (s *Store) ActivitiesInWindow(ctx context.Context, org *crm.Org, w ActivityWindow) (*ActivityPage, error) {
 	page := &ActivityPage{}
-	where, args := `org_id = ? AND modified_on >= ? AND modified_on <= ?`, []any{org, ms(w.From), ms(w.To)}
+	where, args := `org_id = ? AND modified_on >= ? AND modified_on <= ?`, []any{org.ID, ms(w.From), ms(w.To)}
 	if w.Code != 0 {
-		where, args = `org_id = ? AND code = ? AND modified_on >= ? AND modified_on <= ?`, []any{org, w.Code, ms(w.From), ms(w.To)}
+		where, args = `org_id = ? AND code = ? AND modified_on >= ? AND modified_on <= ?`, []any{org.ID, w.Code, ms(w.From), ms(w.To)}
 	}
 	if err := s.r.QueryRowContext(ctx, s.d.q(`SELECT COUNT(*) FROM activities WHERE `+where), args...).Scan(&page.Total); err != nil {
 		return nil, internal("store.ActivitiesInWindow", err)

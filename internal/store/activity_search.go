@@ -202,10 +202,10 @@ type ActivitySearch struct {
 
 // SearchActivities returns one page of the org's activities matching q and
 // how many match in all.
-func (s *Store) SearchActivities(ctx context.Context, org crm.OrgID, q ActivitySearch) (*ActivityPage, error) {
+func (s *Store) SearchActivities(ctx context.Context, org *crm.Org, q ActivitySearch) (*ActivityPage, error) {
 	page := &ActivityPage{}
 	var b strings.Builder
-	args := []any{org, q.Code}
+	args := []any{org.ID, q.Code}
 	b.WriteString(` FROM activities WHERE org_id = ? AND code = ?`)
 	if q.Filter != nil {
 		b.WriteString(" AND ")
@@ -290,12 +290,12 @@ func (s *Store) leadRefCondition(types []crm.ActivityType, leadID string) (strin
 // LeadReferences returns one page of the org's activities that name lead
 // leadID in a Lead field of their type, newest first (activity date, then
 // post order), and how many there are. Errors: crm.ErrLeadNotFound.
-func (s *Store) LeadReferences(ctx context.Context, org crm.OrgID, leadID string, offset, limit int) (*ActivityPage, error) {
-	l, err := s.Lead(ctx, org, leadID)
+func (s *Store) LeadReferences(ctx context.Context, org *crm.Org, leadID string, offset, limit int) (*ActivityPage, error) {
+	l, err := s.Lead(ctx, org.ID, leadID)
 	if err != nil {
 		return nil, err
 	}
-	types, err := s.leadFieldTypes(ctx, s.r, org)
+	types, err := s.leadFieldTypes(ctx, s.r, org.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -305,7 +305,7 @@ func (s *Store) LeadReferences(ctx context.Context, org crm.OrgID, leadID string
 		return page, nil
 	}
 	from := ` FROM activities WHERE org_id = ? AND ` + cond
-	args := append([]any{org}, condArgs...)
+	args := append([]any{org.ID}, condArgs...)
 	if err := s.r.QueryRowContext(ctx, s.d.q(`SELECT COUNT(*)`+from), args...).Scan(&page.Total); err != nil {
 		return nil, internal("store.LeadReferences", err)
 	}

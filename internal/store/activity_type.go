@@ -46,8 +46,68 @@ func (s *Store) ActivityTypes(ctx context.Context, org crm.OrgID) ([]crm.Activit
 }
 
 // ActivityType returns the org's type with this code, or crm.ErrEventCode.
-func (s *Store) ActivityType(ctx context.Context, org crm.OrgID, code int) (*crm.ActivityType, error) {
-	return s.activityType(ctx, s.r, org, code)
+// The result is shared: callers must not change it.
+func (s *Store) ActivityType(ctx context.Context, org *crm.Org, code int) (*crm.ActivityType, error) {
+	if t := crm.SystemActivityType(code); t != nil {
+		return t, nil
+	}
+	if code < crm.FirstCustomCode {
+		return nil, crm.ErrEventCode
+	}
+	set, err := s.customTypes(ctx, org)
+	if err != nil {
+		return nil, err
+	}
+	if t := set.byCode[code]; t != nil {
+		return t, nil
+	}
+	return nil, crm.ErrEventCode
+}
+
+// typeSet is an org's custom activity types as of a schema_version:
+// changing a type moves the org's schema_version on (bumpSchema), so the
+// version the caller authenticated with tells whether a cached set is
+// current, on every instance.
+type typeSet struct {
+	version int64
+	byCode  map[int]*crm.ActivityType
+}
+
+// customTypes returns the org's custom types for reads, from the cache
+// when it holds org.SchemaVersion's set. Sets are shared and never
+// changed once stored.
+func (s *Store) customTypes(ctx context.Context, org *crm.Org) (*typeSet, error) {
+	s.typesMu.Lock()
+	set := s.types[org.ID]
+	s.typesMu.Unlock()
+	if set != nil && set.version == org.SchemaVersion {
+		return set, nil
+	}
+	// Read after the caller's authentication, the rows are at least as new
+	// as org.SchemaVersion; a newer change moves the version on and makes
+	// the next caller read again.
+	rows, err := s.r.QueryContext(ctx, s.d.q(`SELECT `+activityTypeColumns+` FROM activity_types WHERE org_id = ?`), org.ID)
+	if err != nil {
+		return nil, internal("store.ActivityType", err)
+	}
+	defer rows.Close()
+	set = &typeSet{version: org.SchemaVersion, byCode: map[int]*crm.ActivityType{}}
+	for rows.Next() {
+		t := &crm.ActivityType{}
+		if err := scanActivityType(rows, t); err != nil {
+			return nil, internal("store.ActivityType", err)
+		}
+		set.byCode[t.Code] = t
+	}
+	if err := rows.Err(); err != nil {
+		return nil, internal("store.ActivityType", err)
+	}
+	s.typesMu.Lock()
+	if cur := s.types[org.ID]; org.SchemaVersion > 0 && (cur == nil || cur.version < set.version) {
+		s.types[org.ID] = set
+	}
+	s.typesMu.Unlock()
+	return set, nil
 }
 
 func (s *Store) activityType(ctx context.Context, db querier, org crm.OrgID, code int) (*crm.ActivityType, error) {
@@ -118,7 +178,11 @@ func (s *Store) CreateActivityType(ctx context.Context, org *crm.Org, t *crm.Act
 		if _, ok := uniqueViolation(err); ok {
 			return crm.Errorf(crm.KindDuplicate, "An Activity Type with same name already exists.")
 		}
-		return internal("store.CreateActivityType", err)
+		if err != nil {
+			return internal("store.CreateActivityType", err)
+		}
+		_, err = s.bumpSchema(ctx, tx, org.ID)
+		return err
 	})
 }
 
@@ -205,7 +269,11 @@ func (s *Store) UpdateActivityType(ctx context.Context, org *crm.Org, id string,
 		if _, ok := uniqueViolation(err); ok {
 			return crm.Errorf(crm.KindDuplicate, "An Activity Type with same name already exists.")
 		}
-		return internal("store.UpdateActivityType", err)
+		if err != nil {
+			return internal("store.UpdateActivityType", err)
+		}
+		_, err = s.bumpSchema(ctx, tx, org.ID)
+		return err
 	})
 	if err != nil {
 		return nil, err

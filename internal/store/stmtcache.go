@@ -131,3 +131,29 @@ func (s *Store) txStmt(ctx context.Context, tx *sql.Tx, q string) (*sql.Stmt, er
 	}
 	return tx.PrepareContext(ctx, q)
 }
+
+// txQueryRow runs q in tx through the writer's cached prepared statement
+// on SQLite (once the cache has it); on PostgreSQL pgx caches statements
+// itself, so q goes as it is, with no extra prepare round trip.
+func (s *Store) txQueryRow(ctx context.Context, tx *sql.Tx, q string, args ...any) *sql.Row {
+	q = s.d.q(q)
+	if s.wcache != nil {
+		if st := s.wcache.cached(q); st != nil {
+			return tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+		}
+		s.wcache.prepareLater(q)
+	}
+	return tx.QueryRowContext(ctx, q, args...)
+}
+
+// txExec is txQueryRow for statements that return no rows.
+func (s *Store) txExec(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.Result, error) {
+	q = s.d.q(q)
+	if s.wcache != nil {
+		if st := s.wcache.cached(q); st != nil {
+			return tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+		}
+		s.wcache.prepareLater(q)
+	}
+	return tx.ExecContext(ctx, q, args...)
+}

@@ -62,12 +62,15 @@ type Store struct {
 
 	schemaMu sync.Mutex
 	schemas  map[crm.OrgID]*crm.Schema
+
+	typesMu sync.Mutex
+	types   map[crm.OrgID]*typeSet // custom activity types, see customTypes
 }
 
 // Open opens (creating if needed) and migrates the database described by
 // opts. The caller must Close the store.
 func Open(ctx context.Context, opts Options) (*Store, error) {
-	s := &Store{clock: opts.Clock, schemas: map[crm.OrgID]*crm.Schema{}}
+	s := &Store{clock: opts.Clock, schemas: map[crm.OrgID]*crm.Schema{}, types: map[crm.OrgID]*typeSet{}}
 	if s.clock == nil {
 		s.clock = crm.SystemClock{}
 	}

@@ -53,6 +53,9 @@ type Store struct {
 	r *readDB // reads: a pool (with a statement cache on SQLite); wraps w on PostgreSQL
 	// wcache caches the writer's prepared statements (SQLite only).
 	wcache *stmtCache
+	// group makes concurrent writes share a transaction (SQLite only; see
+	// group.go).
+	group *writeGroup
 	// counters is a small PostgreSQL pool for rate-limit counters with
 	// synchronous_commit off: a counter lost in a crash costs nothing,
 	// and each call need not wait for a WAL flush. nil on SQLite.
@@ -165,6 +168,7 @@ func (s *Store) openSQLite(opts Options) error {
 	r.SetConnMaxLifetime(0)
 	s.d, s.w, s.r = sqlite, w, newReadDB(r, true)
 	s.wcache = &stmtCache{db: w}
+	s.group = newWriteGroup()
 	return nil
 }
 
@@ -214,6 +218,14 @@ func (s *Store) Now(org *crm.Org) time.Time { return s.now(org.ClockOffset) }
 // fn returns an error. Errors from fn are returned as they are; driver
 // errors are wrapped as internal.
 func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if s.group != nil {
+		return s.group.do(s, ctx, fn)
+	}
+	return s.writeAlone(ctx, fn)
+}
+
+// writeAlone runs fn in a transaction of its own.
+func (s *Store) writeAlone(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return crm.Internal(fmt.Errorf("begin: %w", err))

@@ -1,0 +1,170 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+)
+
+// groupStore opens an SQLite store with a scratch table k(v).
+func groupStore(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.w.Exec(`CREATE TABLE k (v INTEGER PRIMARY KEY)`); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// grouped runs writes[i] concurrently while a first write holds the
+// writer, so that they queue up and run as groups, and returns each
+// write's error.
+func grouped(s *Store, writes []func(tx *sql.Tx) error) []error {
+	hold, held := make(chan struct{}), make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		first <- s.write(context.Background(), func(tx *sql.Tx) error {
+			close(held)
+			<-hold
+			return nil
+		})
+	}()
+	<-held
+	errs := make([]error, len(writes))
+	var wg sync.WaitGroup
+	for i, w := range writes {
+		wg.Go(func() { errs[i] = s.write(context.Background(), w) })
+	}
+	// Let every write join the pending group before the holder lets go.
+	for {
+		s.group.mu.Lock()
+		n := len(s.group.pending)
+		s.group.mu.Unlock()
+		if n == len(writes) {
+			break
+		}
+	}
+	close(hold)
+	wg.Wait()
+	<-first
+	return errs
+}
+
+func keys(t *testing.T, s *Store) []int {
+	t.Helper()
+	rows, err := s.r.Query(`SELECT v FROM k ORDER BY v`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []int
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// TestGroupCommitIsolatesFailures: in one group, a write that fails after
+// writing is rolled back alone; the others commit; each caller gets its
+// own result.
+func TestGroupCommitIsolatesFailures(t *testing.T) {
+	s := groupStore(t)
+	boom := errors.New("boom")
+	var writes []func(tx *sql.Tx) error
+	for i := range 40 {
+		writes = append(writes, func(tx *sql.Tx) error {
+			if _, err := tx.Exec(`INSERT INTO k (v) VALUES (?)`, i); err != nil {
+				return err
+			}
+			if i%3 == 0 {
+				return boom
+			}
+			return nil
+		})
+	}
+	errs := grouped(s, writes)
+	var want []int
+	for i, err := range errs {
+		if (i%3 == 0) != errors.Is(err, boom) || (i%3 != 0 && err != nil) {
+			t.Errorf("write %d: %v", i, err)
+		}
+		if i%3 != 0 {
+			want = append(want, i)
+		}
+	}
+	if got := keys(t, s); !slices.Equal(got, want) {
+		t.Errorf("rows %v, want %v", got, want)
+	}
+}
+
+// TestGroupCommitSurvivesBrokenTransaction: when one write ends the
+// group's transaction (as SQLite does when a caller's cancelled context
+// interrupts a statement), every write of the group runs again alone and
+// commits; the write that broke it gets its second run's result.
+func TestGroupCommitSurvivesBrokenTransaction(t *testing.T) {
+	s := groupStore(t)
+	var runs [20]atomic.Int32
+	var writes []func(tx *sql.Tx) error
+	for i := range 20 {
+		writes = append(writes, func(tx *sql.Tx) error {
+			n := runs[i].Add(1)
+			if _, err := tx.Exec(`INSERT INTO k (v) VALUES (?)`, i); err != nil {
+				return err
+			}
+			if i == 7 && n == 1 {
+				_, err := tx.Exec(`ROLLBACK`)
+				return err
+			}
+			return nil
+		})
+	}
+	errs := grouped(s, writes)
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("write %d: %v", i, err)
+		}
+	}
+	want := make([]int, 20)
+	for i := range want {
+		want[i] = i
+	}
+	if got := keys(t, s); !slices.Equal(got, want) {
+		t.Errorf("rows %v, want %v", got, want)
+	}
+	if runs[0].Load() != 2 || runs[7].Load() != 2 {
+		t.Errorf("runs of writes 0 and 7: %d, %d; want 2 each (grouped, then alone)", runs[0].Load(), runs[7].Load())
+	}
+}
+
+// TestGroupCommitSeesEarlierWrites: a write sees the uncommitted writes
+// grouped before it, as it would see them committed.
+func TestGroupCommitSeesEarlierWrites(t *testing.T) {
+	s := groupStore(t)
+	var writes []func(tx *sql.Tx) error
+	for range 30 {
+		writes = append(writes, func(tx *sql.Tx) error {
+			_, err := tx.Exec(`INSERT INTO k (v) SELECT COALESCE(MAX(v), 0) + 1 FROM k`)
+			return err
+		})
+	}
+	for i, err := range grouped(s, writes) {
+		if err != nil {
+			t.Fatalf("write %d: %v", i, err)
+		}
+	}
+	if got := keys(t, s); len(got) != 30 || got[29] != 30 {
+		t.Errorf("rows %v, want 1…30", got)
+	}
+}

@@ -143,8 +143,14 @@ func (s *Store) openSQLite(opts Options) error {
 	// cache_size: SQLite's default page cache is 2 MB, far less than the
 	// index pages a write touches in a table of a million leads (a lead has
 	// a dozen indexes); the writer keeps 32 MB and each reader 8 MB.
+	// temp_store(MEMORY): every write runs in a savepoint of its group
+	// (group.go), and a savepoint keeps the original of each page it
+	// changes in a sub-journal; in memory that costs a copy, in a temporary
+	// file it cost a write(2) per page once past 64 KiB, a fifth of a bulk
+	// call's time.
 	dsn := "file:" + s.path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
-		"&_pragma=synchronous(" + sync + ")&_pragma=foreign_keys(ON)&_pragma=cache_size(-32768)&_txlock=immediate"
+		"&_pragma=synchronous(" + sync + ")&_pragma=foreign_keys(ON)&_pragma=cache_size(-32768)" +
+		"&_pragma=temp_store(MEMORY)&_txlock=immediate"
 	w, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return fmt.Errorf("store.Open: %w", err)

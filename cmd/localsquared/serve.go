@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strconv"
@@ -28,6 +29,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	limit, _ := strconv.ParseInt(envOr("LOCALSQUARED_BODY_LIMIT", "8388608"), 10, 64)
 	fs.Int64Var(&cfg.BodyLimit, "body-limit", limit, "largest request body in bytes (env LOCALSQUARED_BODY_LIMIT)")
 	logLevel := fs.String("log-level", envOr("LOCALSQUARED_LOG_LEVEL", "info"), "debug, info, warn or error (env LOCALSQUARED_LOG_LEVEL)")
+	pprofAddr := fs.String("pprof-addr", envOr("LOCALSQUARED_PPROF_ADDR", ""), "serve Go's /debug/pprof/ profiles on this loopback address, e.g. 127.0.0.1:6060 (env LOCALSQUARED_PPROF_ADDR; off by default)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -36,6 +38,10 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	}
 	if cfg.Durability != "normal" && cfg.Durability != "full" {
 		fmt.Fprintln(stderr, "serve: --durability must be normal or full")
+		return 2
+	}
+	if *pprofAddr != "" && !isLoopback(*pprofAddr) {
+		fmt.Fprintln(stderr, "serve: --pprof-addr must be a loopback address (127.0.0.1:PORT, [::1]:PORT or localhost:PORT)")
 		return 2
 	}
 	var level slog.Level
@@ -55,6 +61,17 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		log.Error("start failed", "err", err)
 		return 1
+	}
+	if *pprofAddr != "" {
+		ln, err := net.Listen("tcp", *pprofAddr)
+		if err != nil {
+			srv.Close()
+			log.Error("pprof listen failed", "err", err)
+			return 1
+		}
+		defer ln.Close()
+		go http.Serve(ln, pprofMux())
+		log.Info("profiling", "addr", ln.Addr().String())
 	}
 	errc := make(chan error, 1)
 	go func() {
@@ -79,4 +96,29 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	}
 	log.Info("stopped")
 	return 0
+}
+
+// pprofMux serves net/http/pprof's handlers on their own mux, so they
+// never reach the API's listener.
+func pprofMux() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return mux
+}
+
+// isLoopback reports whether addr (host:port) names a loopback host.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

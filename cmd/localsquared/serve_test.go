@@ -283,7 +283,7 @@ func TestGracefulShutdown(t *testing.T) {
 }
 
 func TestServeFlagErrors(t *testing.T) {
-	for _, args := range [][]string{{"--durability", "sometimes"}, {"--log-level", "loud"}, {"--nope"}} {
+	for _, args := range [][]string{{"--durability", "sometimes"}, {"--log-level", "loud"}, {"--nope"}, {"--pprof-addr", "0.0.0.0:6060"}, {"--pprof-addr", "6060"}} {
 		var out, errb bytes.Buffer
 		if code := run(append([]string{"serve"}, args...), &out, &errb); code != 2 {
 			t.Errorf("serve %v: exit %d, want 2", args, code)
@@ -303,4 +303,29 @@ func TestServeFlagErrors(t *testing.T) {
 	if !found {
 		t.Error("usage does not list serve")
 	}
+}
+
+// TestServePprof: --pprof-addr serves Go's profiles on its own listener,
+// and the API's listener does not.
+func TestServePprof(t *testing.T) {
+	addr := freeAddr(t)
+	p := startServe(t, t.TempDir(), "LOCALSQUARED_PPROF_ADDR="+addr)
+	r, err := http.Get("http://" + addr + "/debug/pprof/cmdline")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(r.Body)
+	r.Body.Close()
+	if r.StatusCode != 200 || !strings.Contains(string(body), "serve") {
+		t.Fatalf("pprof cmdline: %d %q", r.StatusCode, body)
+	}
+	r, err = http.Get("http://" + p.addr + "/debug/pprof/cmdline")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Body.Close()
+	if r.StatusCode != 404 {
+		t.Fatalf("API listener serves pprof: %d", r.StatusCode)
+	}
+	p.stop(t)
 }

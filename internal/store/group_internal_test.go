@@ -4,10 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // groupStore opens an SQLite store with a scratch table k(v).
@@ -166,5 +168,38 @@ func TestGroupCommitSeesEarlierWrites(t *testing.T) {
 	}
 	if got := keys(t, s); len(got) != 30 || got[29] != 30 {
 		t.Errorf("rows %v, want 1…30", got)
+	}
+}
+
+// TestBackgroundCheckpoint: committed pages reach the database file
+// without a write crossing the writer's own checkpoint threshold and
+// without closing the store: the background checkpointer copied them.
+func TestBackgroundCheckpoint(t *testing.T) {
+	s := groupStore(t)
+	size := func() int64 {
+		fi, err := os.Stat(s.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	before := size()
+	// About 400 pages of rows: far below walBackstop.
+	err := s.write(context.Background(), func(tx *sql.Tx) error {
+		_, err := tx.Exec(`CREATE TABLE blob (b BLOB)`)
+		for i := 0; err == nil && i < 400; i++ {
+			_, err = tx.Exec(`INSERT INTO blob VALUES (zeroblob(4000))`)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for size() < before+400*4000 {
+		if time.Now().After(deadline) {
+			t.Fatalf("database file %d bytes after 10s, want at least %d: the WAL was not checkpointed", size(), before+400*4000)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

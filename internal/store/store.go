@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -56,6 +57,9 @@ type Store struct {
 	// group makes concurrent writes share a transaction (SQLite only; see
 	// group.go).
 	group *writeGroup
+	// ckpt checkpoints the WAL in the background (SQLite only; see
+	// checkpoint.go).
+	ckpt *checkpointer
 	// counters is a small PostgreSQL pool for rate-limit counters with
 	// synchronous_commit off: a counter lost in a crash costs nothing,
 	// and each call need not wait for a WAL flush. nil on SQLite.
@@ -150,7 +154,7 @@ func (s *Store) openSQLite(opts Options) error {
 	// call's time.
 	dsn := "file:" + s.path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
 		"&_pragma=synchronous(" + sync + ")&_pragma=foreign_keys(ON)&_pragma=cache_size(-32768)" +
-		"&_pragma=temp_store(MEMORY)&_txlock=immediate"
+		"&_pragma=temp_store(MEMORY)&_pragma=wal_autocheckpoint(" + strconv.Itoa(walBackstop) + ")&_txlock=immediate"
 	w, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return fmt.Errorf("store.Open: %w", err)
@@ -175,14 +179,22 @@ func (s *Store) openSQLite(opts Options) error {
 	s.d, s.w, s.r = sqlite, w, newReadDB(r, true)
 	s.wcache = &stmtCache{db: w}
 	s.group = newWriteGroup()
+	if s.ckpt, err = startCheckpointer(s.path); err != nil {
+		s.r.Close()
+		w.Close()
+		return err
+	}
 	return nil
 }
 
 // Close closes the database. Pending transactions are rolled back.
 func (s *Store) Close() error {
 	var err error
+	if s.ckpt != nil {
+		err = s.ckpt.close()
+	}
 	if s.r.DB != s.w {
-		err = s.r.Close()
+		err = errors.Join(err, s.r.Close())
 	}
 	if s.wcache != nil {
 		s.wcache.close()
@@ -225,7 +237,9 @@ func (s *Store) Now(org *crm.Org) time.Time { return s.now(org.ClockOffset) }
 // errors are wrapped as internal.
 func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if s.group != nil {
-		return s.group.do(s, ctx, fn)
+		err := s.group.do(s, ctx, fn)
+		s.ckpt.wrote()
+		return err
 	}
 	return s.writeAlone(ctx, fn)
 }

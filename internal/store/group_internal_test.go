@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"os"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -27,8 +28,8 @@ func groupStore(t *testing.T) *Store {
 }
 
 // grouped runs writes[i] concurrently while a first write holds the
-// writer, so that they queue up and run as groups, and returns each
-// write's error.
+// writer, so that they queue up in index order and run as groups, and
+// returns each write's error.
 func grouped(s *Store, writes []func(tx *sql.Tx) error) []error {
 	hold, held := make(chan struct{}), make(chan struct{})
 	first := make(chan error, 1)
@@ -42,16 +43,18 @@ func grouped(s *Store, writes []func(tx *sql.Tx) error) []error {
 	<-held
 	errs := make([]error, len(writes))
 	var wg sync.WaitGroup
+	// Each write joins the pending group before the next starts, so the
+	// group runs them in index order; then the holder lets go.
 	for i, w := range writes {
 		wg.Go(func() { errs[i] = s.write(context.Background(), w) })
-	}
-	// Let every write join the pending group before the holder lets go.
-	for {
-		s.group.mu.Lock()
-		n := len(s.group.pending)
-		s.group.mu.Unlock()
-		if n == len(writes) {
-			break
+		for {
+			s.group.mu.Lock()
+			n := len(s.group.pending)
+			s.group.mu.Unlock()
+			if n == i+1 {
+				break
+			}
+			runtime.Gosched()
 		}
 	}
 	close(hold)

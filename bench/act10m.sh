@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Activities at scale: seeds one org with LEADS leads and ACTIVITIES
-# activities on SQLite (bench/lsqseed, in process), then starts the server
-# with the call journal on and off and runs the activity operations of
-# bench/lsqload against it. Prints one JSON line per run; figures go into
-# BENCHMARKS.md by hand. Loopback only; every run is bounded.
+# Operations at scale: seeds one org with LEADS leads and ACTIVITIES
+# activities (bench/lsqseed, in process), then starts the server with the
+# call journal on and off and runs RUNS (op:clients ...) of bench/lsqload
+# against it. Prints one JSON line per run; figures go into BENCHMARKS.md
+# by hand. Loopback only; every run is bounded.
 #
-#   bench/act10m.sh                          # 1M leads, 10M activities, 10 s a run
+#   bench/act10m.sh                          # 1M leads, 10M activities, the activity set, 10 s a run
 #   DATA=/tmp/lsq10m KEEP=1 bench/act10m.sh  # keep (and reuse) the seeded data
 #   LEADS=10000 ACTIVITIES=100000 DURATION=3s bench/act10m.sh
+#   ACTIVITIES=0 RUNS="$LEAD_RUNS" bench/act10m.sh   # the lead set at 1M leads (LEAD_RUNS below)
+#   DATABASE_URL=postgres://… bench/act10m.sh        # on PostgreSQL (a database of its own)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LEADS="${LEADS:-1000000}"
@@ -15,6 +17,10 @@ ACTIVITIES="${ACTIVITIES:-10000000}"
 DURATION="${DURATION:-10s}"
 DATA="${DATA:-}"
 KEEP="${KEEP:-}"
+DATABASE_URL="${DATABASE_URL:-}"
+ACT_RUNS="activity-get:4 activity-get:32 activity-details:4 activity-details:32 activity-create:32 activity-bulk:32"
+LEAD_RUNS="get:4 get:32 get-email:4 get-email:32 search-like:4 recent:4 create:32 bulk-create:32"
+RUNS="${RUNS:-$ACT_RUNS}"
 work="$(mktemp -d)"
 [ -n "$DATA" ] || DATA="$work/data"
 cleanup() {
@@ -27,8 +33,14 @@ trap cleanup EXIT
 go build -o "$work/localsquared" ./cmd/localsquared
 go build -o "$work/lsqload" ./bench/lsqload
 go build -o "$work/lsqseed" ./bench/lsqseed
+dbflag=()
+backend=sqlite
+if [ -n "$DATABASE_URL" ]; then
+  dbflag=(-database-url "$DATABASE_URL")
+  backend=postgres
+fi
 if [ ! -f "$DATA/lsqseed-sample.json" ]; then
-  /usr/bin/time -f "seeded in %e s, peak RSS %M KiB" "$work/lsqseed" -data-dir "$DATA" -leads "$LEADS" -activities "$ACTIVITIES" >&2
+  /usr/bin/time -f "seeded in %e s, peak RSS %M KiB" "$work/lsqseed" -data-dir "$DATA" "${dbflag[@]}" -leads "$LEADS" -activities "$ACTIVITIES" >&2
 fi
 echo "data: $(du -sh "$DATA" | cut -f1)" >&2
 
@@ -37,16 +49,19 @@ for journal in on off; do
   port=$((port + 1))
   env=()
   [ "$journal" = off ] && env+=("LOCALSQUARED_BENCH_NO_JOURNAL=1")
-  cat "$DATA/localsquared.db" > /dev/null # into the page cache, where a running server's data would be
-  env "${env[@]}" "$work/localsquared" serve --addr "127.0.0.1:$port" --data-dir "$DATA" --log-level warn > /dev/null 2> "$work/server-$journal.log" &
+  # into the page cache, where a running server's data would be
+  [ -f "$DATA/localsquared.db" ] && cat "$DATA/localsquared.db" > /dev/null
+  env "${env[@]}" "$work/localsquared" serve --addr "127.0.0.1:$port" --data-dir "$DATA" "${dbflag[@]/#-/--}" --log-level warn > /dev/null 2> "$work/server-$journal.log" &
   pid=$!
   for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$port/readyz" > /dev/null && break; sleep 0.1; done
-  load() { "$work/lsqload" -url "http://127.0.0.1:$port" -data-dir "$DATA" -sample "$DATA/lsqseed-sample.json" -d "$DURATION" -label "sqlite/$journal" "$@"; }
-  for op in activity-get activity-details; do
-    load -op "$op" -c 4
-    load -op "$op" -c 32
+  for run in $RUNS; do
+    op="${run%%:*}"
+    # get and the activity operations read the seeded sample; the other
+    # reads seed their own 2,000 leads (among the big set) through the API.
+    src=(-seed 2000)
+    case "$op" in get|activity-*) src=(-sample "$DATA/lsqseed-sample.json") ;; esac
+    "$work/lsqload" -url "http://127.0.0.1:$port" -data-dir "$DATA" "${src[@]}" -d "$DURATION" \
+      -label "$backend/$journal" -op "$op" -c "${run##*:}"
   done
-  load -op activity-create -c 32
-  load -op activity-bulk -c 32
   kill -INT "$pid"; wait "$pid" || true
 done

@@ -3,6 +3,7 @@ package store
 import (
 	"database/sql"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -28,6 +29,7 @@ const (
 )
 
 type checkpointer struct {
+	once sync.Once
 	db   *sql.DB
 	kick chan struct{}
 	quit chan struct{}
@@ -78,8 +80,13 @@ func (c *checkpointer) run() {
 	}
 }
 
+// close stops the checkpointer; a second call does nothing.
 func (c *checkpointer) close() error {
-	close(c.quit)
-	<-c.done
-	return c.db.Close()
+	var err error
+	c.once.Do(func() {
+		close(c.quit)
+		<-c.done
+		err = c.db.Close()
+	})
+	return err
 }

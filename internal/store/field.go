@@ -14,6 +14,7 @@ import (
 // the org's schema on its next call, and returns the new version. On
 // PostgreSQL the row lock it takes serialises field changes of one org.
 func (s *Store) bumpSchema(ctx context.Context, tx *sql.Tx, org crm.OrgID) (int64, error) {
+	s.auth.changed() // the principal carries the schema version
 	var v int64
 	err := tx.QueryRowContext(ctx, s.d.q(`UPDATE orgs SET schema_version = schema_version + 1 WHERE id = ? RETURNING schema_version`), org).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -80,6 +80,7 @@ func (g *writeGroup) do(s *Store, ctx context.Context, fn func(tx *sql.Tx) error
 		g.busy = true
 		g.mu.Unlock()
 		s.writeGroup(batch)
+		s.auth.settle()
 		g.mu.Lock()
 		for _, b := range batch {
 			b.done, b.err = true, b.result

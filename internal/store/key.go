@@ -96,6 +96,7 @@ func (s *Store) RotateKey(ctx context.Context, org crm.OrgID, accessKey string) 
 	var k crm.KeyPair
 	secret := newSecretKey()
 	err := s.write(ctx, func(tx *sql.Tx) error {
+		s.auth.changed()
 		err := scanKey(tx.QueryRowContext(ctx, s.d.q(`UPDATE api_keys SET secret_hash = ? WHERE org_id = ? AND access_key = ? AND revoked_on IS NULL RETURNING `+keyColumns),
 			hashSecret(secret), org, accessKey), &k)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -114,6 +115,7 @@ func (s *Store) RotateKey(ctx context.Context, org crm.OrgID, accessKey string) 
 // already revoked key.
 func (s *Store) RevokeKey(ctx context.Context, org crm.OrgID, accessKey string) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
+		s.auth.changed()
 		res, err := tx.ExecContext(ctx, s.d.q(`UPDATE api_keys SET revoked_on = ? WHERE org_id = ? AND access_key = ? AND revoked_on IS NULL`),
 			ms(s.now(0)), org, accessKey)
 		if err != nil {
@@ -133,36 +135,53 @@ func (s *Store) Authenticate(ctx context.Context, accessKey, secretKey string) (
 	if accessKey == "" || secretKey == "" || len(accessKey) > 100 || len(secretKey) > 200 {
 		return nil, crm.ErrBadKeys
 	}
+	hash := hashSecret(secretKey)
+	var gen uint64
+	cache := false
+	if s.auth != nil {
+		// The generation is read before the query: see authcache.go.
+		if gen, cache = s.auth.gen(); cache {
+			if e, ok := s.auth.get(accessKey, hash, gen); ok {
+				if !e.active {
+					return nil, crm.ErrDeactivated
+				}
+				p := e.p
+				return &p, nil
+			}
+		}
+	}
 	var p crm.Principal
-	var hash string
+	var stored string
 	row := s.r.QueryRowContext(ctx, s.d.q(`SELECT k.secret_hash,
 		u.id, u.org_id, u.first_name, u.last_name, u.email, u.role, u.active, u.time_zone, u.created_on, u.modified_on,
 		o.id, o.name, o.plan, o.lead_delete_enabled, o.journal_level, o.clock_offset_ms, o.schema_version, o.created_on
 		FROM api_keys k JOIN users u ON u.id = k.user_id JOIN orgs o ON o.id = k.org_id
 		WHERE k.access_key = ? AND k.revoked_on IS NULL`), accessKey)
 	var active, uc, um, del, off, oc int64
-	err := row.Scan(&hash, &p.User.ID, &p.User.OrgID, &p.User.FirstName, &p.User.LastName, &p.User.Email, &p.User.Role,
+	err := row.Scan(&stored, &p.User.ID, &p.User.OrgID, &p.User.FirstName, &p.User.LastName, &p.User.Email, &p.User.Role,
 		&active, &p.User.TimeZone, &uc, &um,
 		&p.Org.ID, &p.Org.Name, &p.Org.Plan, &del, &p.Org.JournalLevel, &off, &p.Org.SchemaVersion, &oc)
 	if errors.Is(err, sql.ErrNoRows) {
-		hashSecret(secretKey) // same work as a hit, so timing says nothing
 		return nil, crm.ErrBadKeys
 	}
 	if err != nil {
 		return nil, internal("store.Authenticate", err)
 	}
-	if subtle.ConstantTimeCompare([]byte(hashSecret(secretKey)), []byte(hash)) != 1 {
+	if subtle.ConstantTimeCompare([]byte(hash), []byte(stored)) != 1 {
 		return nil, crm.ErrBadKeys
 	}
-	if active != 1 {
-		return nil, crm.ErrDeactivated
-	}
-	p.User.Active = true
+	p.User.Active = active == 1
 	p.User.CreatedOn, p.User.ModifiedOn = fromMS(uc), fromMS(um)
 	p.Org.LeadDeleteEnabled = del == 1
 	p.Org.ClockOffset = msDuration(off)
 	p.Org.CreatedOn = fromMS(oc)
 	p.AccessKey = accessKey
+	if cache {
+		s.auth.put(accessKey, authEntry{gen: gen, hash: stored, active: p.User.Active, p: p})
+	}
+	if !p.User.Active {
+		return nil, crm.ErrDeactivated
+	}
 	return &p, nil
 }
 

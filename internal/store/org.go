@@ -123,6 +123,7 @@ func (s *Store) UpdateOrg(ctx context.Context, id crm.OrgID, set OrgSettings) (*
 		if set.ClockOffset != nil {
 			o.ClockOffset = *set.ClockOffset
 		}
+		s.auth.changed()
 		_, err := tx.ExecContext(ctx, s.d.q(`UPDATE orgs SET lead_delete_enabled = ?, journal_level = ?, plan = ?, clock_offset_ms = ? WHERE id = ?`),
 			boolInt(o.LeadDeleteEnabled), o.JournalLevel, o.Plan, o.ClockOffset.Milliseconds(), id)
 		return internal("store.UpdateOrg", err)

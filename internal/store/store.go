@@ -60,6 +60,8 @@ type Store struct {
 	// ckpt checkpoints the WAL in the background (SQLite only; see
 	// checkpoint.go).
 	ckpt *checkpointer
+	// auth caches principals (SQLite only; see authcache.go).
+	auth *authCache
 	// counters is a small PostgreSQL pool for rate-limit counters with
 	// synchronous_commit off: a counter lost in a crash costs nothing,
 	// and each call need not wait for a WAL flush. nil on SQLite.
@@ -179,7 +181,13 @@ func (s *Store) openSQLite(opts Options) error {
 	s.d, s.w, s.r = sqlite, w, newReadDB(r, true)
 	s.wcache = &stmtCache{db: w}
 	s.group = newWriteGroup()
+	if s.auth, err = openAuthCache(s.path); err != nil {
+		s.r.Close()
+		w.Close()
+		return err
+	}
 	if s.ckpt, err = startCheckpointer(s.path); err != nil {
+		s.auth.close()
 		s.r.Close()
 		w.Close()
 		return err
@@ -192,6 +200,9 @@ func (s *Store) Close() error {
 	var err error
 	if s.ckpt != nil {
 		err = s.ckpt.close()
+	}
+	if s.auth != nil {
+		err = errors.Join(err, s.auth.close())
 	}
 	if s.r.DB != s.w {
 		err = errors.Join(err, s.r.Close())

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/localsquared/localsquared/internal/crm"
@@ -110,9 +111,13 @@ func TestBootstrapAndAuthenticate(t *testing.T) {
 		if err := s.RevokeKey(ctx, c.OrgID, c.AccessKey); crm.KindOf(err) != crm.KindNotFound {
 			t.Errorf("revoke twice: %v", err)
 		}
-		// Deactivation is immediate.
+		// Deactivation is immediate, and so is reactivation (the key was
+		// used before each, so a principal cached from it must not serve).
 		k2, err := s.CreateKey(ctx, c.OrgID, c.UserID)
 		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Authenticate(ctx, k2.AccessKey, k2.SecretKey); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.SetUserActive(ctx, c.OrgID, c.UserID, false); err != nil {
@@ -120,6 +125,12 @@ func TestBootstrapAndAuthenticate(t *testing.T) {
 		}
 		if _, err := s.Authenticate(ctx, k2.AccessKey, k2.SecretKey); !errors.Is(err, crm.ErrDeactivated) {
 			t.Errorf("deactivated user: %v", err)
+		}
+		if _, err := s.SetUserActive(ctx, c.OrgID, c.UserID, true); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Authenticate(ctx, k2.AccessKey, k2.SecretKey); err != nil {
+			t.Errorf("reactivated user: %v", err)
 		}
 	})
 }
@@ -165,6 +176,47 @@ func TestUsersAndOrgs(t *testing.T) {
 		}
 		if _, err := s.CreateKey(ctx, o2.ID, u.ID); crm.KindOf(err) != crm.KindNotFound {
 			t.Errorf("cross-org CreateKey: %v", err)
+		}
+	})
+}
+
+// TestAuthenticateSeesChanges: every change to what a principal carries
+// (org settings, the schema version, the user) shows in the next
+// Authenticate of a key that was used before it.
+func TestAuthenticateSeesChanges(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		c, err := s.Bootstrap(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := principal(t, s, c)
+		on, level, plan, offset := true, crm.JournalErrors, "free", 90*time.Minute
+		if _, err := s.UpdateOrg(ctx, c.OrgID, store.OrgSettings{LeadDeleteEnabled: &on, JournalLevel: &level, Plan: &plan, ClockOffset: &offset}); err != nil {
+			t.Fatal(err)
+		}
+		got := principal(t, s, c)
+		if !got.Org.LeadDeleteEnabled || got.Org.JournalLevel != level || got.Org.Plan != plan || got.Org.ClockOffset != offset {
+			t.Errorf("after UpdateOrg: %+v", got.Org)
+		}
+		if _, err := s.CreateField(ctx, got, crm.FieldSpec{DisplayName: "Auth Cache", DataType: "Text"}); err != nil {
+			t.Fatal(err)
+		}
+		if v := principal(t, s, c).Org.SchemaVersion; v <= p.Org.SchemaVersion {
+			t.Errorf("schema version after CreateField = %d, before %d", v, p.Org.SchemaVersion)
+		}
+		first, role := "Renamed", crm.RoleSalesUser
+		other := &crm.User{OrgID: c.OrgID, FirstName: "Other", Email: "other@example.com", Role: crm.RoleAdministrator, Active: true}
+		if err := s.CreateUser(ctx, other); err != nil {
+			t.Fatal(err)
+		}
+		op := principal(t, s, c)
+		op.User = *other
+		if err := s.UpdateOrgUser(ctx, op, c.UserID, store.UserUpdate{FirstName: &first, Role: &role}); err != nil {
+			t.Fatal(err)
+		}
+		if u := principal(t, s, c).User; u.FirstName != first || u.Role != role {
+			t.Errorf("after UpdateOrgUser: %+v", u)
 		}
 	})
 }

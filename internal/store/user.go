@@ -104,6 +104,7 @@ func (s *Store) Users(ctx context.Context, org crm.OrgID) ([]crm.User, error) {
 func (s *Store) SetUserActive(ctx context.Context, org crm.OrgID, id string, active bool) (*crm.User, error) {
 	var u crm.User
 	err := s.write(ctx, func(tx *sql.Tx) error {
+		s.auth.changed()
 		err := scanUser(tx.QueryRowContext(ctx, s.d.q(`UPDATE users SET active = ?, modified_on = ? WHERE org_id = ? AND id = ? RETURNING `+userColumns),
 			boolInt(active), ms(s.now(0)), org, strings.ToLower(id)), &u)
 		if errors.Is(err, sql.ErrNoRows) {

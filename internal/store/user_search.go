@@ -168,6 +168,7 @@ func (s *Store) UpdateOrgUser(ctx context.Context, p *crm.Principal, id string, 
 		if err != nil {
 			return internal("store.UpdateOrgUser", err)
 		}
+		s.auth.changed()
 		_, err = tx.ExecContext(ctx, s.d.q(`UPDATE users SET first_name = ?, last_name = ?, email = ?, email_key = ?, role = ?, time_zone = ?,
 			active = ?, details = ?, modified_on = ? WHERE org_id = ? AND id = ?`),
 			u.FirstName, u.LastName, u.Email, crm.EmailKey(u.Email), u.Role, u.TimeZone, boolInt(u.Active), string(b), ms(s.now(0)), p.Org.ID, nid)
@@ -198,6 +199,7 @@ func (s *Store) MarkUserObsolete(ctx context.Context, org crm.OrgID, id string) 
 		if active == 1 {
 			return crm.Invalidf("userId (only a deactivated user can be marked obsolete)")
 		}
+		s.auth.changed()
 		_, err = tx.ExecContext(ctx, s.d.q(`UPDATE users SET obsolete = 1, email_key = ?, modified_on = ? WHERE org_id = ? AND id = ?`),
 			"obsolete:"+nid, ms(s.now(0)), org, nid)
 		return internal("store.MarkUserObsolete", err)

@@ -34,9 +34,12 @@ type isoOrg struct {
 	admin, sales map[string]string // key headers
 	keys         [][2]string       // access and secret key pairs
 	vals         map[string][]string
-	own          map[string][]string // values the org's own calls may use (no merged-away lead)
-	code         string              // the org's custom activity event code
-	adopted      map[string]bool     // other orgs' values this org's own calls stored in its data
+	code         string          // the org's custom activity event code
+	adopted      map[string]bool // other orgs' values this org's own calls stored in its data
+	// own are the values the org's own calls may use: no merged-away
+	// lead, and only the emails its leads hold now (own["email"][i] is
+	// own["lead"][i]'s), so that no call can create a lead with one.
+	own map[string][]string
 }
 
 // isoTemplate is a request with {kind} or {kindN} slots. Slots of the
@@ -49,6 +52,8 @@ type isoTemplate struct {
 	// Otherwise every slot is foreign: the operation would change or
 	// delete own data in a way the twin call could not repeat.
 	mix bool
+	// setsEmail: the call gives lead {lead} the email {email}.
+	setsEmail bool
 }
 
 const isoAllTime = `"FromDate":"2000-01-01 00:00:00","ToDate":"2100-01-01 00:00:00"`
@@ -63,6 +68,10 @@ func isoTemplates() map[string][]isoTemplate {
 	wm := func(method, path, body string) isoTemplate {
 		return isoTemplate{method: method, path: path, body: body, write: true, mix: true}
 	}
+	setsEmail := func(t isoTemplate) isoTemplate {
+		t.setsEmail = true
+		return t
+	}
 	lm, pa, ts, ls := "LeadManagement.svc/", "ProspectActivity.svc/", "Task.svc/", "LeadSegmentation.svc/"
 	um := "UserManagement.svc/"
 	t := map[string][]isoTemplate{
@@ -75,7 +84,7 @@ func isoTemplates() map[string][]isoTemplate {
 		},
 		lm + "Lead.Update": {
 			w("POST", lm+"Lead.Update?leadId={lead}", `[{"Attribute":"Company","Value":"C{rand}"}]`),
-			wm("POST", lm+"Lead.Update?leadId={lead}", `[{"Attribute":"EmailAddress","Value":"{email}"}]`),
+			setsEmail(wm("POST", lm+"Lead.Update?leadId={lead}", `[{"Attribute":"EmailAddress","Value":"{email}"}]`)),
 			wm("POST", lm+"Lead.Update?leadId={lead}", `[{"Attribute":"OwnerId","Value":"{user}"}]`),
 			wm("POST", lm+"Lead.Update?leadId={lead}", `[{"Attribute":"{field}","Value":"v{rand}"}]`),
 		},
@@ -653,6 +662,13 @@ func (x *isoRun) randomCall(caller *isoOrg, ops []lsqapi.Operation, tmpls map[st
 			case kind == "email" || kind == "phone" || kind == "uemail":
 				caller.adopted[fv[s]] = true
 			}
+		}
+		// An own lead that took another email gave up its former one:
+		// were that still an own value, a call creating a lead with it
+		// would succeed as the twin (which goes first) and then collide
+		// with the twin's lead as the foreign call.
+		if tm.setsEmail && !foreign["lead"] {
+			caller.own["email"][slices.Index(caller.own["lead"], fv["lead"])] = fv["email"]
 		}
 	}
 }

@@ -62,8 +62,8 @@ done
   echo "  the load generator (bench/lsqload) shares the cores with the server, so compare figures within one run."
   echo "- Every row was verified by the load tool (-check); \"n/a\" means the operation is not served."
 } > "$work/header.md"
-# The hand-written "Activities at 10M" section (bench/act10m.sh) is kept.
-[ -f BENCHMARKS.md ] && sed -n '/^## Activities at 10M/,$p' BENCHMARKS.md > "$work/kept.md" || : > "$work/kept.md"
+# The hand-written "At scale" section (bench/act10m.sh and the large runs) is kept.
+[ -f BENCHMARKS.md ] && sed -n '/^## At scale/,$p' BENCHMARKS.md > "$work/kept.md" || : > "$work/kept.md"
 "$work/mkreport" -header "$work/header.md" < "$results" > BENCHMARKS.md
 if [ -s "$work/kept.md" ]; then { echo; cat "$work/kept.md"; } >> BENCHMARKS.md; fi
 echo "wrote BENCHMARKS.md"

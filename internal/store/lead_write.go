@@ -352,8 +352,14 @@ func (s *Store) deleteLeadTx(ctx context.Context, tx *sql.Tx, org crm.OrgID, id 
 			return internal("store.deleteLead", err)
 		}
 	}
-	_, err := tx.ExecContext(ctx, s.d.q(`DELETE FROM leads WHERE org_id = ? AND id = ?`), org, id)
-	return internal("store.deleteLead", err)
+	res, err := tx.ExecContext(ctx, s.d.q(`DELETE FROM leads WHERE org_id = ? AND id = ?`), org, id)
+	if err != nil {
+		return internal("store.deleteLead", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return internal("store.deleteLead", err)
+	}
+	return s.countLeads(ctx, tx, org, -1)
 }
 
 // leadMoves re-point what belongs to a merged child lead at its master.

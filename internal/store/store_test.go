@@ -367,3 +367,72 @@ func flipLast(s string) string {
 	}
 	return s[:len(s)-1] + last
 }
+
+// TestLeadCountWindows: the lead count of a LeadLastModifiedOn window
+// that holds every lead (which SQLite answers from its kept count) and of
+// windows that do not agree with the leads there are, after single and
+// bulk creates (one bulk row failing), a delete and a merge.
+func TestLeadCountWindows(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		c, err := s.Bootstrap(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		on := true
+		if _, err := s.UpdateOrg(ctx, c.OrgID, store.OrgSettings{LeadDeleteEnabled: &on}); err != nil {
+			t.Fatal(err)
+		}
+		p := principal(t, s, c)
+		var ids []string
+		for i := range 5 {
+			l, err := s.CreateLead(ctx, p, attrs("EmailAddress", fmt.Sprintf("c%d@example.com", i)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, l.ID)
+		}
+		rows := []store.BulkLeadRow{{Attrs: attrs("EmailAddress", "b1@example.com")}, {Attrs: attrs("EmailAddress", "c0@example.com")}, {Attrs: attrs("EmailAddress", "b2@example.com")}}
+		if _, err := s.BulkCreateLeads(ctx, p, rows); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DeleteLead(ctx, p, ids[0]); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.MergeLeads(ctx, p, ids[1], ids[2]); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DeleteLead(ctx, p, ids[0]); crm.KindOf(err) != crm.KindNotFound {
+			t.Fatalf("second delete: %v", err)
+		}
+		const want = 5 + 2 - 1 - 1
+		all := crm.LeadQuery{From: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2999, 1, 1, 0, 0, 0, 0, time.UTC), Page: crm.Page{Index: 1, Size: 100}}
+		page, err := s.SearchLeads(ctx, c.OrgID, &all, "last_modified_on")
+		if err != nil || len(page) != want {
+			t.Fatalf("SearchLeads: %d leads, %v; want %d", len(page), err, want)
+		}
+		for name, q := range map[string]crm.LeadQuery{
+			"all time":  all,
+			"no window": {Page: all.Page},
+		} {
+			if n, err := s.CountLeads(ctx, c.OrgID, &q); err != nil || n != want {
+				t.Errorf("%s: CountLeads = %d, %v; want %d", name, n, err, want)
+			}
+		}
+		// A window ending before the last change does not hold every lead.
+		last := page[len(page)-1].LastModifiedOn
+		for _, l := range page {
+			if l.LastModifiedOn.After(last) {
+				last = l.LastModifiedOn
+			}
+		}
+		before := crm.LeadQuery{From: all.From, To: last.Add(-time.Second), Page: all.Page}
+		inWindow, err := s.SearchLeads(ctx, c.OrgID, &before, "last_modified_on")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.CountLeads(ctx, c.OrgID, &before); err != nil || n != int64(len(inWindow)) {
+			t.Errorf("window before the last change: CountLeads = %d, %v; want %d", n, err, len(inWindow))
+		}
+	})
+}

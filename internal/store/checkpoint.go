@@ -49,7 +49,7 @@ func startCheckpointer(path string) (*checkpointer, error) {
 	return c, nil
 }
 
-// wrote tells the checkpointer that a transaction has committed.
+// wrote tells the checkpointer that a group's transaction has ended.
 func (c *checkpointer) wrote() {
 	select {
 	case c.kick <- struct{}{}:

@@ -81,6 +81,7 @@ func (g *writeGroup) do(s *Store, ctx context.Context, fn func(tx *sql.Tx) error
 		g.mu.Unlock()
 		s.writeGroup(batch)
 		s.auth.settle()
+		s.ckpt.wrote()
 		g.mu.Lock()
 		for _, b := range batch {
 			b.done, b.err = true, b.result

@@ -248,9 +248,7 @@ func (s *Store) Now(org *crm.Org) time.Time { return s.now(org.ClockOffset) }
 // errors are wrapped as internal.
 func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if s.group != nil {
-		err := s.group.do(s, ctx, fn)
-		s.ckpt.wrote()
-		return err
+		return s.group.do(s, ctx, fn)
 	}
 	return s.writeAlone(ctx, fn)
 }

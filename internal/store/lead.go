@@ -190,7 +190,7 @@ func (s *Store) insertLead(ctx context.Context, tx *sql.Tx, org crm.OrgID, l *cr
 	if err != nil {
 		return leadWriteError("store.insertLead", err)
 	}
-	if err := s.countLeads(ctx, tx, org, 1); err != nil {
+	if err := s.addLeadCount(ctx, tx, org, 1); err != nil {
 		return err
 	}
 	return s.syncUniqueValues(ctx, tx, org, l.ID, l.Values)

@@ -301,19 +301,19 @@ func (s *Store) CountLeads(ctx context.Context, org crm.OrgID, q *crm.LeadQuery)
 	return n, internal("store.CountLeads", err)
 }
 
-// countLeads adds delta to the org's kept lead count (SQLite only; see
+// addLeadCount adds delta to the org's kept lead count (SQLite only; see
 // migration 0011).
-func (s *Store) countLeads(ctx context.Context, tx *sql.Tx, org crm.OrgID, delta int64) error {
+func (s *Store) addLeadCount(ctx context.Context, tx *sql.Tx, org crm.OrgID, delta int64) error {
 	if s.d.name != "sqlite" {
 		return nil
 	}
 	st, err := s.txStmt(ctx, tx, `INSERT INTO lead_counts (org_id, n) VALUES (?, ?)
 		ON CONFLICT (org_id) DO UPDATE SET n = n + excluded.n`)
 	if err != nil {
-		return internal("store.countLeads", err)
+		return internal("store.addLeadCount", err)
 	}
 	_, err = st.ExecContext(ctx, org, delta)
-	return internal("store.countLeads", err)
+	return internal("store.addLeadCount", err)
 }
 
 func (s *Store) queryLeads(ctx context.Context, op, q string, args ...any) ([]*crm.Lead, error) {

@@ -359,7 +359,7 @@ func (s *Store) deleteLeadTx(ctx context.Context, tx *sql.Tx, org crm.OrgID, id 
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		return internal("store.deleteLead", err)
 	}
-	return s.countLeads(ctx, tx, org, -1)
+	return s.addLeadCount(ctx, tx, org, -1)
 }
 
 // leadMoves re-point what belongs to a merged child lead at its master.

@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -17,26 +18,42 @@ import (
 // So a goroutine of its own, on a connection of its own, checkpoints in
 // the background, at most every ckptInterval while writes go on. SQLite
 // lets a passive checkpoint run beside the writer and the readers; it
-// copies what is committed and leaves the rest for the next one. The
-// writer keeps an automatic checkpoint, at walBackstop pages: it restarts
-// the WAL from its beginning, which a background checkpoint cannot do
-// while writes never pause, and it bounds the WAL if the background ever
-// falls behind.
+// copies what is committed and leaves the rest for the next one. A page
+// written by many commits between two checkpoints is copied once, so
+// the interval is long enough for a bulk load's hot index pages to be
+// rewritten many times in the WAL before they are copied.
+//
+// The WAL only starts again from its beginning once a checkpoint has
+// copied all of it, which a passive checkpoint never manages while
+// writes go on. So once the WAL holds walRestart pages the checkpointer
+// follows its passive pass with a second one and then, with the group
+// writer paused (waiting on SQLite's busy timeout instead lost that race
+// to the writer for seconds at a time, while the WAL grew past a
+// gigabyte), a RESTART: it copies the few pages committed since the
+// second pass and lets the next write start the WAL over, so the WAL
+// file stays near walRestart pages however long a load runs. The writer
+// keeps an automatic checkpoint at walBackstop pages, which bounds the
+// WAL if the checkpointer ever falls behind.
 
 const (
-	ckptInterval = 100 * time.Millisecond
-	walBackstop  = 8192 // pages: 32 MiB of WAL
+	ckptInterval = time.Second
+	walRestart   = 16384 // pages: 64 MiB of WAL
+	walBackstop  = 65536 // pages: 256 MiB of WAL
 )
 
 type checkpointer struct {
-	once sync.Once
-	db   *sql.DB
-	kick chan struct{}
-	quit chan struct{}
-	done chan struct{}
+	once  sync.Once
+	db    *sql.DB
+	pause func(func()) // runs its argument while no write is in progress
+
+	restartAt int          // walRestart; lowered by tests
+	restarts  atomic.Int64 // RESTART checkpoints that completed
+	kick      chan struct{}
+	quit      chan struct{}
+	done      chan struct{}
 }
 
-func startCheckpointer(path string) (*checkpointer, error) {
+func startCheckpointer(path string, pause func(func())) (*checkpointer, error) {
 	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
 	if err != nil {
 		return nil, fmt.Errorf("store.Open: checkpointer: %w", err)
@@ -44,7 +61,7 @@ func startCheckpointer(path string) (*checkpointer, error) {
 	db.SetMaxOpenConns(1)
 	db.SetMaxIdleConns(1)
 	db.SetConnMaxLifetime(0)
-	c := &checkpointer{db: db, kick: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
+	c := &checkpointer{db: db, pause: pause, restartAt: walRestart, kick: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
 	go c.run()
 	return c, nil
 }
@@ -76,8 +93,32 @@ func (c *checkpointer) run() {
 		}
 		// A failed checkpoint loses nothing: the pages stay in the WAL
 		// for the next one, or for the writer's own at walBackstop.
-		_, _ = c.db.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+		if log, err := c.checkpoint("PASSIVE"); err == nil && log >= c.restartAt {
+			// A second pass copies what was committed during the
+			// first, so the writer pauses only for the little
+			// committed during the second.
+			if _, err := c.checkpoint("PASSIVE"); err == nil {
+				c.pause(c.restart)
+			}
+		}
 	}
+}
+
+// restart copies the whole WAL so that the next write starts it over.
+func (c *checkpointer) restart() {
+	var busy, log, copied int
+	err := c.db.QueryRow("PRAGMA wal_checkpoint(RESTART)").Scan(&busy, &log, &copied)
+	if err == nil && busy == 0 {
+		c.restarts.Add(1)
+	}
+}
+
+// checkpoint runs one checkpoint in mode and returns the WAL's size in
+// pages before it.
+func (c *checkpointer) checkpoint(mode string) (log int, err error) {
+	var busy, copied int
+	err = c.db.QueryRow("PRAGMA wal_checkpoint("+mode+")").Scan(&busy, &log, &copied)
+	return log, err
 }
 
 // close stops the checkpointer; a second call does nothing.

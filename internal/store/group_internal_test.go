@@ -206,3 +206,55 @@ func TestBackgroundCheckpoint(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestCheckpointRestartsWAL: once the WAL passes the checkpointer's
+// threshold under writes that go on, the checkpointer pauses the writer
+// and completes a RESTART checkpoint (one no reader or writer held up),
+// and every write made around it commits.
+func TestCheckpointRestartsWAL(t *testing.T) {
+	s := groupStore(t)
+	s.ckpt.restartAt = 64 // pages
+	ctx := context.Background()
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.Exec(`CREATE TABLE blob (b BLOB)`)
+		for i := 0; err == nil && i < 10; i++ {
+			_, err = tx.Exec(`INSERT INTO blob VALUES (zeroblob(4000))`)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Four writers each rewrite the blobs and add a key until the
+	// checkpointer has restarted the WAL twice; between two of its
+	// passes the WAL grows far past 64 pages.
+	var wrote atomic.Int64
+	var wg sync.WaitGroup
+	deadline := time.Now().Add(30 * time.Second)
+	for g := range 4 {
+		wg.Go(func() {
+			for i := 0; s.ckpt.restarts.Load() < 2 && time.Now().Before(deadline); i++ {
+				err := s.write(ctx, func(tx *sql.Tx) error {
+					if _, err := tx.Exec(`UPDATE blob SET b = zeroblob(4000)`); err != nil {
+						return err
+					}
+					_, err := tx.Exec(`INSERT INTO k VALUES (?)`, g*1_000_000+i)
+					return err
+				})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				wrote.Add(1)
+				time.Sleep(5 * time.Millisecond)
+			}
+		})
+	}
+	wg.Wait()
+	if n := s.ckpt.restarts.Load(); n < 2 {
+		t.Fatalf("%d RESTART checkpoints after 30s of writes, want 2", n)
+	}
+	if got := len(keys(t, s)); int64(got) != wrote.Load() {
+		t.Errorf("%d keys after %d acknowledged writes", got, wrote.Load())
+	}
+}

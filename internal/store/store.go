@@ -186,20 +186,26 @@ func (s *Store) openSQLite(opts Options) error {
 		w.Close()
 		return err
 	}
-	if s.ckpt, err = startCheckpointer(s.path); err != nil {
+	if s.ckpt, err = startCheckpointer(s.path, s.group.exclusive); err != nil {
 		s.auth.close()
 		s.r.Close()
 		w.Close()
 		return err
 	}
+	go s.group.run(s)
 	return nil
 }
 
 // Close closes the database. Pending transactions are rolled back.
 func (s *Store) Close() error {
 	var err error
+	// The checkpointer first: it may be waiting for the writer to run
+	// its RESTART.
 	if s.ckpt != nil {
 		err = s.ckpt.close()
+	}
+	if s.group != nil {
+		s.group.close()
 	}
 	if s.auth != nil {
 		err = errors.Join(err, s.auth.close())
@@ -248,7 +254,7 @@ func (s *Store) Now(org *crm.Org) time.Time { return s.now(org.ClockOffset) }
 // errors are wrapped as internal.
 func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if s.group != nil {
-		return s.group.do(s, ctx, fn)
+		return s.group.do(ctx, fn)
 	}
 	return s.writeAlone(ctx, fn)
 }

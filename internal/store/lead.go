@@ -173,11 +173,21 @@ func leadKeys(vals map[string]string) []any {
 		nullable(crm.PhoneKey(vals["Mobile"])), lower("OwnerId"), lower("FirstName"), lower("LastName"), lower("Company")}
 }
 
+// insertLead inserts l and counts it in the org's lead count.
 func (s *Store) insertLead(ctx context.Context, tx *sql.Tx, org crm.OrgID, l *crm.Lead) error {
 	fields, err := json.Marshal(l.Values)
 	if err != nil {
 		return internal("store.insertLead", err)
 	}
+	if err := s.insertLeadRow(ctx, tx, org, l, fields); err != nil {
+		return err
+	}
+	return s.addLeadCount(ctx, tx, org, 1)
+}
+
+// insertLeadRow inserts l, whose values marshal to fields, without
+// counting it in the org's lead count (the caller does).
+func (s *Store) insertLeadRow(ctx context.Context, tx *sql.Tx, org crm.OrgID, l *crm.Lead, fields []byte) error {
 	st, err := s.txStmt(ctx, tx, `INSERT INTO leads (id, org_id, auto_id, email_key, phone_key, mobile_key, owner_id,
 		first_name_key, last_name_key, company_key, created_by, modified_by, created_on, modified_on, last_modified_on, fields)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
@@ -189,9 +199,6 @@ func (s *Store) insertLead(ctx context.Context, tx *sql.Tx, org crm.OrgID, l *cr
 		ms(l.CreatedOn), ms(l.ModifiedOn), ms(l.LastModifiedOn), string(fields))...)
 	if err != nil {
 		return leadWriteError("store.insertLead", err)
-	}
-	if err := s.addLeadCount(ctx, tx, org, 1); err != nil {
-		return err
 	}
 	return s.syncUniqueValues(ctx, tx, org, l.ID, l.Values)
 }

@@ -25,9 +25,14 @@ func (s *Store) createLeadTx(ctx context.Context, tx *sql.Tx, p *crm.Principal, 
 		}
 		autoID = ids[0]
 	}
-	l := &crm.Lead{ID: crm.NewID(), AutoID: autoID, Values: vals, CreatedBy: p.User.ID, ModifiedBy: p.User.ID,
-		CreatedOn: now, ModifiedOn: now, LastModifiedOn: now}
+	l := newLead(p, vals, autoID, now)
 	return l, s.insertLead(ctx, tx, p.Org.ID, l)
+}
+
+// newLead is a new lead with vals, made by p's user at now.
+func newLead(p *crm.Principal, vals map[string]string, autoID int64, now time.Time) *crm.Lead {
+	return &crm.Lead{ID: crm.NewID(), AutoID: autoID, Values: vals, CreatedBy: p.User.ID, ModifiedBy: p.User.ID,
+		CreatedOn: now, ModifiedOn: now, LastModifiedOn: now}
 }
 
 // updateLeadTx applies attrs to l, which the caller read with lockLead in
@@ -487,6 +492,12 @@ type BulkLeadRow struct {
 	SearchBy string
 	Attrs    []crm.Attribute
 	Err      error
+
+	// Set by BulkCreateLeads before its transaction, so that the single
+	// writer does not spend its time on them: the row's values and
+	// their JSON.
+	vals   map[string]string
+	fields []byte
 }
 
 // errRowFailed stops bulk's fast attempt at the first failing row.
@@ -494,10 +505,12 @@ var errRowFailed = errors.New("a bulk row failed")
 
 // bulkRun is one bulk call: begin, when set, runs first in the transaction
 // (bulk create allocates the batch's ProspectAutoIds there); fn writes one
-// row.
+// row; end, when set, runs last, with every row's result (bulk create
+// counts the leads it made there, once).
 type bulkRun struct {
 	begin func(tx *sql.Tx, valid int) error
 	fn    func(tx *sql.Tx, sch *crm.Schema, r *BulkLeadRow, out *LeadRowResult, now time.Time) error
+	end   func(tx *sql.Tx, out []LeadRowResult) error
 }
 
 // bulk runs b.fn for every row without an error inside one transaction: a
@@ -549,6 +562,9 @@ func (s *Store) bulk(ctx context.Context, p *crm.Principal, rows []BulkLeadRow, 
 				}
 				out[i] = LeadRowResult{Err: err, NotFound: out[i].NotFound}
 			}
+			if b.end != nil {
+				return b.end(tx, out)
+			}
 			return nil
 		})
 	}
@@ -565,23 +581,53 @@ func (s *Store) bulk(ctx context.Context, p *crm.Principal, rows []BulkLeadRow, 
 // BulkCreateLeads is Lead/Bulk/Create: each row becomes a lead or reports
 // its error. Errors: internal only.
 func (s *Store) BulkCreateLeads(ctx context.Context, p *crm.Principal, rows []BulkLeadRow) ([]LeadRowResult, error) {
+	sch, err := s.Schema(ctx, &p.Org)
+	if err != nil {
+		return nil, err
+	}
+	// Each row's values depend on the schema alone: they are prepared
+	// and marshalled here, beside other calls, rather than in the
+	// transaction, where every other write waits for them.
+	rows = slices.Clone(rows)
+	for i := range rows {
+		r := &rows[i]
+		if r.Err != nil {
+			continue
+		}
+		if r.vals, r.Err = crm.PrepareCreate(sch, r.Attrs, p.User.ID); r.Err != nil {
+			continue
+		}
+		if r.fields, err = json.Marshal(r.vals); err != nil {
+			return nil, internal("store.BulkCreateLeads", err)
+		}
+	}
 	var ids []int64 // the batch's ProspectAutoIds, allocated in one statement
 	return s.bulk(ctx, p, rows, bulkRun{begin: func(tx *sql.Tx, valid int) (err error) {
 		ids, err = s.nextAutoIDs(ctx, tx, p.Org.ID, valid)
 		return err
 	}, fn: func(tx *sql.Tx, sch *crm.Schema, r *BulkLeadRow, out *LeadRowResult, now time.Time) error {
-		vals, err := crm.PrepareCreate(sch, r.Attrs, p.User.ID)
-		if err != nil {
+		if err := s.checkOwner(ctx, tx, p.Org.ID, r.vals["OwnerId"], p.User.ID); err != nil {
 			return err
 		}
 		id := ids[0]
 		ids = ids[1:]
-		l, err := s.createLeadTx(ctx, tx, p, vals, id, now)
-		if err != nil {
+		l := newLead(p, r.vals, id, now)
+		if err := s.insertLeadRow(ctx, tx, p.Org.ID, l, r.fields); err != nil {
 			return err
 		}
 		out.ID, out.Created = l.ID, true
 		return nil
+	}, end: func(tx *sql.Tx, out []LeadRowResult) error {
+		var n int64
+		for _, o := range out {
+			if o.Created {
+				n++
+			}
+		}
+		if n == 0 {
+			return nil
+		}
+		return s.addLeadCount(ctx, tx, p.Org.ID, n)
 	}})
 }
 

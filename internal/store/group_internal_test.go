@@ -213,6 +213,7 @@ func TestBackgroundCheckpoint(t *testing.T) {
 // and every write made around it commits.
 func TestCheckpointRestartsWAL(t *testing.T) {
 	s := groupStore(t)
+	s.ckpt.interval = 100 * time.Millisecond
 	s.ckpt.restartAt = 64 // pages
 	ctx := context.Background()
 	err := s.write(ctx, func(tx *sql.Tx) error {

@@ -59,7 +59,10 @@ type checkpointer struct {
 }
 
 func startCheckpointer(path string, pause func(func())) (*checkpointer, error) {
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+	// A RESTART waits for the readers still reading the WAL, with the
+	// writer paused: a short busy timeout bounds that pause, and a RESTART
+	// that gives up is tried again after the next interval.
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(250)")
 	if err != nil {
 		return nil, fmt.Errorf("store.Open: checkpointer: %w", err)
 	}

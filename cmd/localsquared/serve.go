@@ -12,6 +12,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strconv"
 	"syscall"
 
@@ -44,6 +45,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "serve: --pprof-addr must be a loopback address (127.0.0.1:PORT, [::1]:PORT or localhost:PORT)")
 		return 2
 	}
+	tuneGC(os.Getenv)
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		fmt.Fprintln(stderr, "serve: --log-level must be debug, info, warn or error")
@@ -121,4 +123,30 @@ func isLoopback(addr string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// The server allocates much per call (decoded bodies, leads, response
+// buffers) and keeps little, so with Go's default GOGC of 100 the
+// collector ran every few megabytes and took about a sixth of a read's
+// CPU. serve lets the heap grow to five times what is live (GOGC=400),
+// under a soft limit of 64 MiB at which the collector runs more often
+// instead (GOMEMLIMIT; Go's memory only: SQLite's page caches, about
+// 70 MB, are outside it). Measured against GOGC=100 in one session:
+// RecentlyModified pages of 1,000 went from 92 to 133 calls/s and GetById
+// at 32 clients from 7,100–7,600 to 7,800–8,000; a 1,000,000-row import's
+// peak RSS went from 148 to 163 MB (with a 128 MiB limit it was 215 MB).
+// GOGC and GOMEMLIMIT in the environment win.
+const (
+	serveGCPercent = 400
+	serveMemLimit  = 64 << 20
+)
+
+// tuneGC sets the collector for serving, where getenv leaves it unset.
+func tuneGC(getenv func(string) string) {
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(serveGCPercent)
+	}
+	if getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(serveMemLimit)
+	}
 }

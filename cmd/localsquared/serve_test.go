@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -328,4 +329,45 @@ func TestServePprof(t *testing.T) {
 		t.Fatalf("API listener serves pprof: %d", r.StatusCode)
 	}
 	p.stop(t)
+}
+
+// TestServeGCSettings: serve runs the collector at GOGC=400 under a
+// 64 MiB soft limit unless GOGC or GOMEMLIMIT say otherwise, as the Go
+// collector's gauges in /metrics report.
+func TestServeGCSettings(t *testing.T) {
+	for _, c := range []struct {
+		env         []string
+		gogc, limit float64
+	}{
+		{[]string{"GOGC=", "GOMEMLIMIT="}, 400, 64 << 20},
+		{[]string{"GOGC=150", "GOMEMLIMIT=300MiB"}, 150, 300 << 20},
+	} {
+		p := startServe(t, t.TempDir(), c.env...)
+		r, err := http.Get("http://" + p.addr + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(r.Body)
+		r.Body.Close()
+		gauge := func(name string) float64 {
+			for line := range strings.Lines(string(body)) {
+				if v, ok := strings.CutPrefix(strings.TrimSpace(line), name+" "); ok {
+					f, err := strconv.ParseFloat(v, 64)
+					if err != nil {
+						t.Fatalf("%s: %v", name, err)
+					}
+					return f
+				}
+			}
+			t.Fatalf("%s not in /metrics", name)
+			return 0
+		}
+		if got := gauge("go_gc_gogc_percent"); got != c.gogc {
+			t.Errorf("%v: GOGC %v, want %v", c.env, got, c.gogc)
+		}
+		if got := gauge("go_gc_gomemlimit_bytes"); got != c.limit {
+			t.Errorf("%v: GOMEMLIMIT %v, want %v", c.env, got, c.limit)
+		}
+		p.stop(t)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/localsquared/localsquared/internal/jsonscan"
 	"net/url"
 	"sort"
 	"strconv"
@@ -110,140 +111,62 @@ func decodeLead(b []byte) (Lead, error) {
 // anything else, nested values or bad JSON, which decodeLead then reads,
 // errors included.
 func scanLead(b []byte) (Lead, bool) {
-	i := skipSpace(b, 0)
+	i := jsonscan.Space(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return nil, false
 	}
 	m := make(Lead, bytes.Count(b, []byte{':'}))
-	i = skipSpace(b, i+1)
+	i = jsonscan.Space(b, i+1)
 	if i < len(b) && b[i] == '}' {
-		return m, skipSpace(b, i+1) == len(b)
+		return m, jsonscan.Space(b, i+1) == len(b)
 	}
 	for {
 		// encoding/json mends a key's invalid UTF-8; leave that to it.
-		k, j, ok := scanString(b, i)
+		k, j, ok := jsonscan.String(b, i)
 		if !ok || !utf8.ValidString(k) {
 			return nil, false
 		}
-		if i = skipSpace(b, j); i >= len(b) || b[i] != ':' {
+		if i = jsonscan.Space(b, j); i >= len(b) || b[i] != ':' {
 			return nil, false
 		}
-		v, j, ok := scanScalar(b, skipSpace(b, i+1))
+		v, j, ok := scanScalar(b, jsonscan.Space(b, i+1))
 		if !ok {
 			return nil, false
 		}
 		m[k] = v
-		if i = skipSpace(b, j); i >= len(b) {
+		if i = jsonscan.Space(b, j); i >= len(b) {
 			return nil, false
 		}
 		switch b[i] {
 		case ',':
-			i = skipSpace(b, i+1)
+			i = jsonscan.Space(b, i+1)
 		case '}':
-			return m, skipSpace(b, i+1) == len(b)
+			return m, jsonscan.Space(b, i+1) == len(b)
 		default:
 			return nil, false
 		}
 	}
 }
 
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// scanString reads the JSON string at b[i:]: its text and the index after
-// it. Strings without escapes, nearly all of a lead's, are copied as they
-// are (as scalarText does); the others go through encoding/json.
-func scanString(b []byte, i int) (string, int, bool) {
-	if i >= len(b) || b[i] != '"' {
-		return "", 0, false
-	}
-	plain := true
-	for j := i + 1; j < len(b); j++ {
-		switch c := b[j]; {
-		case c == '"':
-			if plain {
-				return string(b[i+1 : j]), j + 1, true
-			}
-			var s string
-			if json.Unmarshal(b[i:j+1], &s) != nil {
-				return "", 0, false
-			}
-			return s, j + 1, true
-		case c == '\\':
-			plain = false
-			j++ // the escaped byte cannot end the string
-		case c < 0x20:
-			return "", 0, false
-		}
-	}
-	return "", 0, false
-}
-
 // scanScalar reads the string, number, boolean or null at b[i:] as lead
 // text, and the index after it.
 func scanScalar(b []byte, i int) (string, int, bool) {
-	if i >= len(b) {
+	switch {
+	case i >= len(b):
 		return "", 0, false
+	case b[i] == '"':
+		return jsonscan.String(b, i)
 	}
-	switch c := b[i]; {
-	case c == '"':
-		return scanString(b, i)
-	case c == 'n' && bytes.HasPrefix(b[i:], []byte("null")):
-		return "", i + 4, true
-	case c == 't' && bytes.HasPrefix(b[i:], []byte("true")):
-		return "true", i + 4, true
-	case c == 'f' && bytes.HasPrefix(b[i:], []byte("false")):
-		return "false", i + 5, true
-	case c == '-' || c >= '0' && c <= '9':
-		if j := scanNumber(b, i); j > 0 {
-			return string(b[i:j]), j, true
+	if j := jsonscan.Literal(b, i); j > 0 {
+		if b[i] == 'n' {
+			return "", j, true // null
 		}
+		return string(b[i:j]), j, true
+	}
+	if j := jsonscan.Number(b, i); j > 0 {
+		return string(b[i:j]), j, true
 	}
 	return "", 0, false
-}
-
-// scanNumber returns the index after the JSON number at b[i:], or -1.
-func scanNumber(b []byte, i int) int {
-	digits := func(i int) int {
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
-		return i
-	}
-	if b[i] == '-' {
-		i++
-	}
-	switch {
-	case i < len(b) && b[i] == '0':
-		i++
-	case i < len(b) && b[i] >= '1' && b[i] <= '9':
-		i = digits(i)
-	default:
-		return -1
-	}
-	if i < len(b) && b[i] == '.' {
-		j := digits(i + 1)
-		if j == i+1 {
-			return -1
-		}
-		i = j
-	}
-	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
-		i++
-		if i < len(b) && (b[i] == '+' || b[i] == '-') {
-			i++
-		}
-		j := digits(i)
-		if j == i {
-			return -1
-		}
-		i = j
-	}
-	return i
 }
 
 // scalarText turns one JSON value into lead text.

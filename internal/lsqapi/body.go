@@ -66,6 +66,14 @@ type wireAttr struct {
 // or null, kept as their canonical text. Anything else is KindBadRequest
 // with the offset or element that is wrong.
 func parseAttributes(body []byte) ([]crm.Attribute, error) {
+	if attrs, ok := scanAttrBody(body); ok {
+		return attrs, nil
+	}
+	return decodeAttributes(body)
+}
+
+// decodeAttributes is parseAttributes through encoding/json.
+func decodeAttributes(body []byte) ([]crm.Attribute, error) {
 	raw, err := jsonArray(body, attrArrayShape)
 	if err != nil {
 		return nil, err

@@ -24,24 +24,58 @@ const bulkShape = `request body must be a JSON array of rows, each an array of {
 // body's shape is checked as a whole (400); each row's values are checked
 // against the schema on their own, a bad row carrying its error.
 func (a *API) parseBulkRows(c *call, max int) ([]store.BulkLeadRow, error) {
-	if len(c.body) == 0 {
-		return nil, crm.Errorf(crm.KindBadRequest, "%s; the body is empty", bulkShape)
-	}
-	raw, err := jsonArray(c.body, bulkShape)
+	attrs, err := bulkAttributes(c.body, max)
 	if err != nil {
 		return nil, err
-	}
-	if len(raw) == 0 {
-		return nil, crm.Invalidf("the request has no leads")
-	}
-	if len(raw) > max {
-		return nil, crm.Invalidf("a call can carry at most %d leads; this one has %d", max, len(raw))
 	}
 	sch, err := a.store.Schema(c.ctx, &c.p.Org)
 	if err != nil {
 		return nil, err
 	}
-	rows := make([]store.BulkLeadRow, len(raw))
+	rows := make([]store.BulkLeadRow, len(attrs))
+	for i := range attrs {
+		rows[i].SearchBy, rows[i].Attrs = splitSearchBy(attrs[i])
+		rows[i].Err = normalize(sch, rows[i].Attrs)
+	}
+	return rows, nil
+}
+
+// bulkAttributes parses a bulk body into each row's attributes, at most
+// max rows.
+func bulkAttributes(body []byte, max int) ([][]crm.Attribute, error) {
+	rows, ok := scanBulkBody(body)
+	if !ok {
+		return decodeBulkAttributes(body, max)
+	}
+	if err := checkBulkCount(len(rows), max); err != nil {
+		return nil, err
+	}
+	return rows, nil
+}
+
+func checkBulkCount(n, max int) error {
+	if n == 0 {
+		return crm.Invalidf("the request has no leads")
+	}
+	if n > max {
+		return crm.Invalidf("a call can carry at most %d leads; this one has %d", max, n)
+	}
+	return nil
+}
+
+// decodeBulkAttributes is bulkAttributes through encoding/json.
+func decodeBulkAttributes(body []byte, max int) ([][]crm.Attribute, error) {
+	if len(body) == 0 {
+		return nil, crm.Errorf(crm.KindBadRequest, "%s; the body is empty", bulkShape)
+	}
+	raw, err := jsonArray(body, bulkShape)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkBulkCount(len(raw), max); err != nil {
+		return nil, err
+	}
+	rows := make([][]crm.Attribute, len(raw))
 	for i, r := range raw {
 		where := fmt.Sprintf("row %d: ", i+1)
 		if j := firstByte(r); r[j] != '[' {
@@ -51,12 +85,9 @@ func (a *API) parseBulkRows(c *call, max int) ([]store.BulkLeadRow, error) {
 		if err := json.Unmarshal(r, &els); err != nil {
 			return nil, crm.Errorf(crm.KindBadRequest, "%s%s", where, bulkShape)
 		}
-		attrs, err := attributesFromRaw(els, where)
-		if err != nil {
+		if rows[i], err = attributesFromRaw(els, where); err != nil {
 			return nil, err
 		}
-		rows[i].SearchBy, rows[i].Attrs = splitSearchBy(attrs)
-		rows[i].Err = normalize(sch, rows[i].Attrs)
 	}
 	return rows, nil
 }

@@ -1,0 +1,102 @@
+// Package jsonscan reads the JSON shapes of hot paths (flat objects and
+// arrays of scalars) in one pass, without encoding/json's reflection and
+// repeated validation. Every function accepts only well-formed JSON and
+// reports false (or -1) on anything else, so that callers fall back to
+// encoding/json, which then gives the error.
+package jsonscan
+
+import (
+	"bytes"
+	"encoding/json"
+)
+
+// Space returns the index of the first byte at or after i that is not
+// JSON whitespace.
+func Space(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// String reads the JSON string at b[i:] and returns its text and the
+// index after it. A string without escapes, nearly every string on these
+// paths, is copied as it is (invalid UTF-8 included: callers that care
+// check the whole input first); one with escapes is decoded by
+// encoding/json.
+func String(b []byte, i int) (string, int, bool) {
+	if i >= len(b) || b[i] != '"' {
+		return "", 0, false
+	}
+	plain := true
+	for j := i + 1; j < len(b); j++ {
+		switch c := b[j]; {
+		case c == '"':
+			if plain {
+				return string(b[i+1 : j]), j + 1, true
+			}
+			var s string
+			if json.Unmarshal(b[i:j+1], &s) != nil {
+				return "", 0, false
+			}
+			return s, j + 1, true
+		case c == '\\':
+			plain = false
+			j++ // the escaped byte cannot end the string
+		case c < 0x20:
+			return "", 0, false
+		}
+	}
+	return "", 0, false
+}
+
+// Number returns the index after the JSON number at b[i:], or -1 when
+// there is none.
+func Number(b []byte, i int) int {
+	digits := func(i int) int {
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		return i
+	}
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && b[i] >= '1' && b[i] <= '9':
+		i = digits(i)
+	default:
+		return -1
+	}
+	if i < len(b) && b[i] == '.' {
+		j := digits(i + 1)
+		if j == i+1 {
+			return -1
+		}
+		i = j
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		j := digits(i)
+		if j == i {
+			return -1
+		}
+		i = j
+	}
+	return i
+}
+
+// Literal returns the index after true, false or null at b[i:], or -1.
+func Literal(b []byte, i int) int {
+	for _, lit := range [...]string{"true", "false", "null"} {
+		if bytes.HasPrefix(b[i:], []byte(lit)) {
+			return i + len(lit)
+		}
+	}
+	return -1
+}

@@ -26,8 +26,8 @@ pid=$!
 for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$port/readyz" > /dev/null && break; sleep 0.1; done
 flags=()
 [ -z "$PARALLEL" ] || flags+=(--parallel "$PARALLEL")
-/usr/bin/time -f "import: %e s, CLI peak RSS %M KiB" "$work/localsquared" import "$work/leads.csv" \
+/usr/bin/time -f "import: %e s, CLI peak RSS %M KiB, CLI CPU %U s user + %S s system" "$work/localsquared" import "$work/leads.csv" \
   --data-dir "$work/data" --url "http://127.0.0.1:$port" --report "$work/rejected.csv" --quiet "${flags[@]}"
-echo "server peak RSS: $(awk '/VmHWM/ {print $2, $3}' "/proc/$pid/status")"
+echo "server peak RSS: $(awk '/VmHWM/ {print $2, $3}' "/proc/$pid/status"), CPU $(awk '{printf "%.1f s user + %.1f s system", $14/100, $15/100}' "/proc/$pid/stat")"
 kill -INT "$pid"; wait "$pid" || true
 echo "data: $(du -sh "$work/data" | cut -f1)"

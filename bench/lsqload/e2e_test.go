@@ -21,10 +21,13 @@ func TestDrivesARealServer(t *testing.T) {
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() { hs.Close(); srv.Close() })
 	c := srv.Credentials()
+	// Every run here ends on its request budget (-n); -d is only a
+	// bound, generous so that a slow machine (or -race) cannot cut a run
+	// short of its count.
 	for _, op := range []string{"create", "get"} {
 		var out bytes.Buffer
 		err := run([]string{"-url", hs.URL, "-access", c.AccessKey, "-secret", c.SecretKey, "-op", op,
-			"-c", "4", "-d", "2s", "-n", "200", "-seed", "20", "-label", "t"}, &out)
+			"-c", "4", "-d", "2m", "-n", "200", "-seed", "20", "-label", "t"}, &out)
 		if err != nil {
 			t.Fatalf("%s: %v", op, err)
 		}
@@ -38,7 +41,7 @@ func TestDrivesARealServer(t *testing.T) {
 	}
 	// Wrong keys: every request is an error, reported, not fatal.
 	var out bytes.Buffer
-	if err := run([]string{"-url", hs.URL, "-access", c.AccessKey, "-secret", "wrong", "-op", "create", "-c", "2", "-n", "10", "-d", "2s"}, &out); err != nil {
+	if err := run([]string{"-url", hs.URL, "-access", c.AccessKey, "-secret", "wrong", "-op", "create", "-c", "2", "-n", "10", "-d", "2m"}, &out); err != nil {
 		t.Fatal(err)
 	}
 	var r Result
@@ -61,7 +64,7 @@ func TestActivityOperations(t *testing.T) {
 	for op, perCall := range map[string]int64{"activity-get": 3, "activity-details": 1, "activity-bulk": 25} {
 		var out bytes.Buffer
 		err := run([]string{"-url", hs.URL, "-access", c.AccessKey, "-secret", c.SecretKey, "-op", op,
-			"-c", "4", "-d", "5s", "-n", "100", "-seed", "20", "-acts", "3"}, &out)
+			"-c", "4", "-d", "2m", "-n", "100", "-seed", "20", "-acts", "3"}, &out)
 		if err != nil {
 			t.Fatalf("%s: %v", op, err)
 		}
@@ -77,7 +80,7 @@ func TestActivityOperations(t *testing.T) {
 	// more activities than the page holds fails the check.
 	var out bytes.Buffer
 	if err := run([]string{"-url", hs.URL, "-access", c.AccessKey, "-secret", c.SecretKey, "-op", "activity-get",
-		"-c", "2", "-d", "5s", "-n", "20", "-seed", "2", "-acts", "30"}, &out); err != nil {
+		"-c", "2", "-d", "2m", "-n", "20", "-seed", "2", "-acts", "30"}, &out); err != nil {
 		t.Fatal(err)
 	}
 	var r Result

@@ -101,11 +101,11 @@ func (c *checkpointer) run() {
 		}
 		// A failed checkpoint loses nothing: the pages stay in the WAL
 		// for the next one, or for the writer's own at walBackstop.
-		if log, err := c.checkpoint("PASSIVE"); err == nil && log >= c.restartAt {
+		if _, log, err := c.checkpoint("PASSIVE"); err == nil && log >= c.restartAt {
 			// A second pass copies what was committed during the
 			// first, so the writer pauses only for the little
 			// committed during the second.
-			if _, err := c.checkpoint("PASSIVE"); err == nil {
+			if _, _, err := c.checkpoint("PASSIVE"); err == nil {
 				c.pause(c.restart)
 			}
 		}
@@ -114,19 +114,17 @@ func (c *checkpointer) run() {
 
 // restart copies the whole WAL so that the next write starts it over.
 func (c *checkpointer) restart() {
-	var busy, log, copied int
-	err := c.db.QueryRow("PRAGMA wal_checkpoint(RESTART)").Scan(&busy, &log, &copied)
-	if err == nil && busy == 0 {
+	if busy, _, err := c.checkpoint("RESTART"); err == nil && busy == 0 {
 		c.restarts.Add(1)
 	}
 }
 
-// checkpoint runs one checkpoint in mode and returns the WAL's size in
-// pages before it.
-func (c *checkpointer) checkpoint(mode string) (log int, err error) {
-	var busy, copied int
+// checkpoint runs one checkpoint in mode and returns whether it was held
+// up (busy, 1) and the WAL's size in pages before it.
+func (c *checkpointer) checkpoint(mode string) (busy, log int, err error) {
+	var copied int
 	err = c.db.QueryRow("PRAGMA wal_checkpoint("+mode+")").Scan(&busy, &log, &copied)
-	return log, err
+	return busy, log, err
 }
 
 // close stops the checkpointer; a second call does nothing.

@@ -509,7 +509,7 @@ var errRowFailed = errors.New("a bulk row failed")
 // counts the leads it made there, once).
 type bulkRun struct {
 	begin func(tx *sql.Tx, valid int) error
-	fn    func(tx *sql.Tx, sch *crm.Schema, r *BulkLeadRow, out *LeadRowResult, now time.Time) error
+	fn    func(tx *sql.Tx, r *BulkLeadRow, out *LeadRowResult, now time.Time) error
 	end   func(tx *sql.Tx, out []LeadRowResult) error
 }
 
@@ -520,10 +520,6 @@ type bulkRun struct {
 // batch costs no savepoint statements. Only an internal error fails the
 // whole call.
 func (s *Store) bulk(ctx context.Context, p *crm.Principal, rows []BulkLeadRow, b bulkRun) ([]LeadRowResult, error) {
-	sch, err := s.Schema(ctx, &p.Org)
-	if err != nil {
-		return nil, err
-	}
 	valid := 0
 	for _, r := range rows {
 		if r.Err == nil {
@@ -544,7 +540,7 @@ func (s *Store) bulk(ctx context.Context, p *crm.Principal, rows []BulkLeadRow, 
 				if rows[i].Err != nil {
 					continue
 				}
-				row := func() error { return b.fn(tx, sch, &rows[i], &out[i], now) }
+				row := func() error { return b.fn(tx, &rows[i], &out[i], now) }
 				var err error
 				if safe {
 					err = s.savepoint(ctx, tx, row)
@@ -568,7 +564,7 @@ func (s *Store) bulk(ctx context.Context, p *crm.Principal, rows []BulkLeadRow, 
 			return nil
 		})
 	}
-	err = attempt(false)
+	err := attempt(false)
 	if errors.Is(err, errRowFailed) {
 		err = attempt(true)
 	}
@@ -605,7 +601,7 @@ func (s *Store) BulkCreateLeads(ctx context.Context, p *crm.Principal, rows []Bu
 	return s.bulk(ctx, p, rows, bulkRun{begin: func(tx *sql.Tx, valid int) (err error) {
 		ids, err = s.nextAutoIDs(ctx, tx, p.Org.ID, valid)
 		return err
-	}, fn: func(tx *sql.Tx, sch *crm.Schema, r *BulkLeadRow, out *LeadRowResult, now time.Time) error {
+	}, fn: func(tx *sql.Tx, r *BulkLeadRow, out *LeadRowResult, now time.Time) error {
 		if err := s.checkOwner(ctx, tx, p.Org.ID, r.vals["OwnerId"], p.User.ID); err != nil {
 			return err
 		}
@@ -650,7 +646,7 @@ func (s *Store) BulkUpsertLeads(ctx context.Context, p *crm.Principal, rows []Bu
 			rows[i].Err = checkSearchBy(sch, searchKey(rows[i].SearchBy))
 		}
 	}
-	return s.bulk(ctx, p, rows, bulkRun{fn: func(tx *sql.Tx, sch *crm.Schema, r *BulkLeadRow, out *LeadRowResult, now time.Time) error {
+	return s.bulk(ctx, p, rows, bulkRun{fn: func(tx *sql.Tx, r *BulkLeadRow, out *LeadRowResult, now time.Time) error {
 		by := r.SearchBy
 		attempt := func() error {
 			l, created, err := s.upsertTx(ctx, tx, p, sch, by, r.Attrs, now)
@@ -688,7 +684,7 @@ func (s *Store) BulkUpdateLeads(ctx context.Context, p *crm.Principal, searchBy 
 	if err := checkSearchBy(sch, searchBy); err != nil {
 		return nil, err
 	}
-	return s.bulk(ctx, p, rows, bulkRun{fn: func(tx *sql.Tx, sch *crm.Schema, r *BulkLeadRow, out *LeadRowResult, now time.Time) error {
+	return s.bulk(ctx, p, rows, bulkRun{fn: func(tx *sql.Tx, r *BulkLeadRow, out *LeadRowResult, now time.Time) error {
 		key := attrValue(r.Attrs, searchBy)
 		if searchBy == "ProspectID" && key == "" {
 			key = attrValue(r.Attrs, "ProspectId")

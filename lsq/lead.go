@@ -5,13 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/localsquared/localsquared/internal/jsonscan"
 	"net/url"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/localsquared/localsquared/internal/jsonscan"
 )
 
 // Attr is one Attribute/Value pair, the unit of lead writes.
@@ -111,62 +112,45 @@ func decodeLead(b []byte) (Lead, error) {
 // anything else, nested values or bad JSON, which decodeLead then reads,
 // errors included.
 func scanLead(b []byte) (Lead, bool) {
-	i := jsonscan.Space(b, 0)
-	if i >= len(b) || b[i] != '{' {
+	i, empty, ok := jsonscan.Open(b, jsonscan.Space(b, 0), '{', '}')
+	if !ok {
 		return nil, false
 	}
 	m := make(Lead, bytes.Count(b, []byte{':'}))
-	i = jsonscan.Space(b, i+1)
-	if i < len(b) && b[i] == '}' {
-		return m, jsonscan.Space(b, i+1) == len(b)
-	}
-	for {
+	for more := !empty; more; {
 		// encoding/json mends a key's invalid UTF-8; leave that to it.
-		k, j, ok := jsonscan.String(b, i)
-		if !ok || !utf8.ValidString(k) {
+		var k, v string
+		if k, i, ok = jsonscan.String(b, i); !ok || !utf8.ValidString(k) {
 			return nil, false
 		}
-		if i = jsonscan.Space(b, j); i >= len(b) || b[i] != ':' {
+		if i = jsonscan.Space(b, i); i >= len(b) || b[i] != ':' {
 			return nil, false
 		}
-		v, j, ok := scanScalar(b, jsonscan.Space(b, i+1))
+		if v, i, ok = scanScalar(b, jsonscan.Space(b, i+1)); ok {
+			m[k] = v
+			i, more, ok = jsonscan.After(b, i, '}')
+		}
 		if !ok {
 			return nil, false
 		}
-		m[k] = v
-		if i = jsonscan.Space(b, j); i >= len(b) {
-			return nil, false
-		}
-		switch b[i] {
-		case ',':
-			i = jsonscan.Space(b, i+1)
-		case '}':
-			return m, jsonscan.Space(b, i+1) == len(b)
-		default:
-			return nil, false
-		}
 	}
+	return m, jsonscan.Space(b, i) == len(b)
 }
 
 // scanScalar reads the string, number, boolean or null at b[i:] as lead
 // text, and the index after it.
 func scanScalar(b []byte, i int) (string, int, bool) {
-	switch {
-	case i >= len(b):
-		return "", 0, false
-	case b[i] == '"':
+	if i < len(b) && b[i] == '"' {
 		return jsonscan.String(b, i)
 	}
-	if j := jsonscan.Literal(b, i); j > 0 {
-		if b[i] == 'n' {
-			return "", j, true // null
-		}
-		return string(b[i:j]), j, true
+	j := jsonscan.Bare(b, i)
+	switch {
+	case j < 0:
+		return "", 0, false
+	case b[i] == 'n':
+		return "", j, true // null
 	}
-	if j := jsonscan.Number(b, i); j > 0 {
-		return string(b[i:j]), j, true
-	}
-	return "", 0, false
+	return string(b[i:j]), j, true
 }
 
 // scalarText turns one JSON value into lead text.

@@ -19,6 +19,35 @@ func Space(b []byte, i int) int {
 	return i
 }
 
+// Open reads the byte open ('[' or '{') that starts a container at b[i:].
+// It returns the index of the first element or, when the container is
+// empty, the index after its closing byte close, with empty true.
+func Open(b []byte, i int, open, close byte) (next int, empty, ok bool) {
+	if i >= len(b) || b[i] != open {
+		return 0, false, false
+	}
+	if i = Space(b, i+1); i < len(b) && b[i] == close {
+		return i + 1, true, true
+	}
+	return i, false, true
+}
+
+// After reads what follows an element, at b[i:], of a container closed
+// by close: a comma, with more true and next the index of the next
+// element, or the closing byte, with more false and next the index after
+// it.
+func After(b []byte, i int, close byte) (next int, more, ok bool) {
+	switch i = Space(b, i); {
+	case i >= len(b):
+		return 0, false, false
+	case b[i] == ',':
+		return Space(b, i+1), true, true
+	case b[i] == close:
+		return i + 1, false, true
+	}
+	return 0, false, false
+}
+
 // String reads the JSON string at b[i:] and returns its text and the
 // index after it. A string without escapes, nearly every string on these
 // paths, is copied as it is (invalid UTF-8 included: callers that care
@@ -89,6 +118,15 @@ func Number(b []byte, i int) int {
 		i = j
 	}
 	return i
+}
+
+// Bare returns the index after the number, true, false or null at b[i:],
+// or -1: a scalar that is not a string.
+func Bare(b []byte, i int) int {
+	if j := Literal(b, i); j >= 0 {
+		return j
+	}
+	return Number(b, i)
 }
 
 // Literal returns the index after true, false or null at b[i:], or -1.

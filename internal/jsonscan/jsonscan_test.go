@@ -67,3 +67,43 @@ func FuzzToken(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, in []byte) { checkToken(t, in) })
 }
+
+func TestOpenAfterBare(t *testing.T) {
+	type res struct {
+		next        int
+		flag, valid bool
+	}
+	for _, c := range []struct {
+		in   string
+		open bool // Open, else After
+		want res
+	}{
+		{`[1]`, true, res{1, false, true}},
+		{`[ ] x`, true, res{3, true, true}},
+		{`{ "a"`, true, res{2, false, true}},
+		{`(`, true, res{0, false, false}},
+		{``, true, res{0, false, false}},
+		{` , 2`, false, res{3, true, true}},
+		{` ]x`, false, res{2, false, true}},
+		{`}`, false, res{0, false, false}},
+		{`  `, false, res{0, false, false}},
+	} {
+		var got res
+		if c.open {
+			got.next, got.flag, got.valid = Open([]byte(c.in), 0, '[', ']')
+			if c.in != "" && c.in[0] == '{' {
+				got.next, got.flag, got.valid = Open([]byte(c.in), 0, '{', '}')
+			}
+		} else {
+			got.next, got.flag, got.valid = After([]byte(c.in), 0, ']')
+		}
+		if got != c.want {
+			t.Errorf("%q (open %v) = %+v, want %+v", c.in, c.open, got, c.want)
+		}
+	}
+	for in, want := range map[string]int{"null": 4, "-1.5,": 4, "truex": 4, `"s"`: -1, "x": -1} {
+		if got := Bare([]byte(in), 0); got != want {
+			t.Errorf("Bare(%q) = %d, want %d", in, got, want)
+		}
+	}
+}

@@ -30,106 +30,71 @@ func scanBulkBody(body []byte) ([][]crm.Attribute, bool) {
 	if !utf8.Valid(body) {
 		return nil, false
 	}
-	i := jsonscan.Space(body, 0)
-	if i >= len(body) || body[i] != '[' {
-		return nil, false
-	}
+	i, empty, ok := jsonscan.Open(body, jsonscan.Space(body, 0), '[', ']')
 	rows := [][]crm.Attribute{}
-	if i = jsonscan.Space(body, i+1); i < len(body) && body[i] == ']' {
-		return rows, jsonscan.Space(body, i+1) == len(body)
-	}
-	for {
-		attrs, j, ok := scanAttrs(body, i)
+	for more := ok && !empty; more; {
+		var attrs []crm.Attribute
+		if attrs, i, ok = scanAttrs(body, i); ok {
+			rows = append(rows, attrs)
+			i, more, ok = jsonscan.After(body, i, ']')
+		}
 		if !ok {
 			return nil, false
 		}
-		rows = append(rows, attrs)
-		if i = jsonscan.Space(body, j); i >= len(body) {
-			return nil, false
-		}
-		switch body[i] {
-		case ',':
-			i = jsonscan.Space(body, i+1)
-		case ']':
-			return rows, jsonscan.Space(body, i+1) == len(body)
-		default:
-			return nil, false
-		}
 	}
+	return rows, ok && jsonscan.Space(body, i) == len(body)
 }
 
 // scanAttrs reads the array of attribute objects at b[i:] and returns the
 // index after it.
 func scanAttrs(b []byte, i int) ([]crm.Attribute, int, bool) {
-	if i >= len(b) || b[i] != '[' {
-		return nil, 0, false
-	}
+	i, empty, ok := jsonscan.Open(b, i, '[', ']')
 	attrs := []crm.Attribute{}
-	if i = jsonscan.Space(b, i+1); i < len(b) && b[i] == ']' {
-		return attrs, i + 1, true
-	}
-	for {
-		a, j, ok := scanAttr(b, i)
+	for more := ok && !empty; more; {
+		var a crm.Attribute
+		if a, i, ok = scanAttr(b, i); ok {
+			attrs = append(attrs, a)
+			i, more, ok = jsonscan.After(b, i, ']')
+		}
 		if !ok {
 			return nil, 0, false
 		}
-		attrs = append(attrs, a)
-		if i = jsonscan.Space(b, j); i >= len(b) {
-			return nil, 0, false
-		}
-		switch b[i] {
-		case ',':
-			i = jsonscan.Space(b, i+1)
-		case ']':
-			return attrs, i + 1, true
-		default:
-			return nil, 0, false
-		}
 	}
+	return attrs, i, ok
 }
 
 // scanAttr reads the {"Attribute","Value"} object at b[i:].
 func scanAttr(b []byte, i int) (crm.Attribute, int, bool) {
 	var a crm.Attribute
-	if i >= len(b) || b[i] != '{' {
-		return a, 0, false
-	}
 	var named, valued bool
-	i = jsonscan.Space(b, i+1)
-	for {
-		key, j, ok := jsonscan.String(b, i)
-		if !ok {
+	i, empty, ok := jsonscan.Open(b, i, '{', '}')
+	for more := ok && !empty; more; {
+		var key string
+		if key, i, ok = jsonscan.String(b, i); !ok {
 			return a, 0, false
 		}
-		if i = jsonscan.Space(b, j); i >= len(b) || b[i] != ':' {
+		if i = jsonscan.Space(b, i); i >= len(b) || b[i] != ':' {
 			return a, 0, false
 		}
 		i = jsonscan.Space(b, i+1)
 		switch {
 		case key == "Attribute" && !named:
-			a.Name, j, ok = jsonscan.String(b, i)
+			a.Name, i, ok = jsonscan.String(b, i)
 			named = ok && a.Name != ""
 		case key == "Value" && !valued:
-			a.Value, j, ok = scanValue(b, i)
+			a.Value, i, ok = scanValue(b, i)
 			valued = ok
 		default:
 			ok = false
 		}
+		if ok {
+			i, more, ok = jsonscan.After(b, i, '}')
+		}
 		if !ok {
 			return a, 0, false
 		}
-		if i = jsonscan.Space(b, j); i >= len(b) {
-			return a, 0, false
-		}
-		switch {
-		case b[i] == ',':
-			i = jsonscan.Space(b, i+1)
-		case b[i] == '}' && named:
-			return a, i + 1, true
-		default:
-			return a, 0, false
-		}
 	}
+	return a, i, ok && named
 }
 
 // scanValue reads the scalar at b[i:] as scalarText does.
@@ -138,10 +103,7 @@ func scanValue(b []byte, i int) (*string, int, bool) {
 		s, j, ok := jsonscan.String(b, i)
 		return &s, j, ok
 	}
-	j := jsonscan.Literal(b, i)
-	if j < 0 {
-		j = jsonscan.Number(b, i)
-	}
+	j := jsonscan.Bare(b, i)
 	if j < 0 {
 		return nil, 0, false
 	}

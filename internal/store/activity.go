@@ -67,6 +67,19 @@ func (s *Store) touchLead(ctx context.Context, tx *sql.Tx, org crm.OrgID, l *crm
 
 const rollupDate = "2006-01-02 15:04:05.000"
 
+// insertActivitySQL inserts an activity and returns its auto_id, which
+// PostgreSQL's identity column gives; sqliteInsertActivitySQL takes it as
+// a 17th value.
+const (
+	insertActivityRow = `INSERT INTO activities (id, org_id, lead_id, code, note, status, owner_id, score, engagement,
+		fields, data, locked, created_by, modified_by, activity_on, created_on, modified_on`
+	insertActivitySQL       = insertActivityRow + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?) RETURNING auto_id`
+	sqliteInsertActivitySQL = insertActivityRow + `, auto_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)`
+)
+
+// nextActivitySQL takes the next ProspectActivityAutoId on SQLite.
+const nextActivitySQL = `UPDATE activity_seq SET last = last + 1 WHERE one = 1 RETURNING last`
+
 // insertActivity writes a (of type t) on lead l, whose row the caller has
 // locked, and applies it to l in memory: Score, EngagementScore, the
 // ProspectActivity*_Max/_Min roll-ups and LeadLastModifiedOn. When
@@ -95,11 +108,17 @@ func (s *Store) insertActivity(ctx context.Context, tx *sql.Tx, org crm.OrgID, l
 		}
 		data = string(b)
 	}
-	err = s.txQueryRow(ctx, tx, `INSERT INTO activities (id, org_id, lead_id, code, note, status, owner_id, score, engagement,
-		fields, data, locked, created_by, modified_by, activity_on, created_on, modified_on)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?) RETURNING auto_id`,
-		a.ID, org, a.LeadID, a.Code, a.Note, a.Status, a.Owner, a.Score, a.Engagement, string(fields), data,
-		a.CreatedBy, a.ModifiedBy, ms(a.On), ms(now), ms(now)).Scan(&a.AutoID)
+	args := []any{a.ID, org, a.LeadID, a.Code, a.Note, a.Status, a.Owner, a.Score, a.Engagement, string(fields), data,
+		a.CreatedBy, a.ModifiedBy, ms(a.On), ms(now), ms(now)}
+	if s.d.name == "postgres" {
+		err = s.txQueryRow(ctx, tx, insertActivitySQL, args...).Scan(&a.AutoID)
+	} else {
+		// SQLite keys activities by lead (migration 0012), so auto_id comes
+		// from activity_seq rather than the rowid.
+		if err = s.txQueryRow(ctx, tx, nextActivitySQL).Scan(&a.AutoID); err == nil {
+			_, err = s.txExec(ctx, tx, sqliteInsertActivitySQL, append(args, a.AutoID)...)
+		}
+	}
 	if err != nil {
 		return internal("store.insertActivity", err)
 	}
@@ -135,8 +154,9 @@ func leadScore(l *crm.Lead) int64 {
 	return int64(f)
 }
 
-// engagementSQL sums a lead's engagement since a time; it reads the
-// activities_lead index alone (plan_internal_test.go).
+// engagementSQL sums a lead's engagement since a time: a range of the
+// lead's activities in key order on SQLite (plan_internal_test.go), of
+// the covering activities_lead index on PostgreSQL.
 const engagementSQL = `SELECT COALESCE(SUM(engagement), 0) FROM activities WHERE org_id = ? AND lead_id = ? AND activity_on >= ?`
 
 // engagement recomputes the lead's EngagementScore: the engagement of its
@@ -151,14 +171,19 @@ func (s *Store) engagement(ctx context.Context, tx *sql.Tx, org crm.OrgID, l *cr
 	return nil
 }
 
+// rollupSQL reads a lead's newest (dir DESC) or oldest (ASC) activity.
+func rollupSQL(dir string) string {
+	return `SELECT id, code, activity_on FROM activities WHERE org_id = ? AND lead_id = ?
+		ORDER BY activity_on ` + dir + `, auto_id ` + dir + ` LIMIT 1`
+}
+
 // rollups recomputes the lead's first and last activity after deletes.
 func (s *Store) rollups(ctx context.Context, tx *sql.Tx, org crm.OrgID, l *crm.Lead, types typeCache) error {
 	for _, dir := range []string{"DESC", "ASC"} {
 		var id string
 		var code int
 		var on int64
-		err := tx.QueryRowContext(ctx, s.d.q(`SELECT id, code, activity_on FROM activities WHERE org_id = ? AND lead_id = ?
-			ORDER BY activity_on `+dir+`, auto_id `+dir+` LIMIT 1`), org, l.ID).Scan(&id, &code, &on)
+		err := tx.QueryRowContext(ctx, s.d.q(rollupSQL(dir)), org, l.ID).Scan(&id, &code, &on)
 		suffix := "_Max"
 		if dir == "ASC" {
 			suffix = "_Min"
@@ -743,8 +768,9 @@ func (s *Store) LeadActivities(ctx context.Context, org *crm.Org, leadID string,
 	return page, nil
 }
 
-// The reads of LeadActivities: a range of the activities_lead index in
-// its order (plan_internal_test.go).
+// The reads of LeadActivities: a range in key order of the activities
+// table itself on SQLite, which is keyed by lead, and of the
+// activities_lead index on PostgreSQL (plan_internal_test.go).
 const (
 	leadWhere     = `org_id = ? AND lead_id = ?`
 	leadCodeWhere = leadWhere + ` AND code = ?`

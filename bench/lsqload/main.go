@@ -150,6 +150,11 @@ func newLoader(c config) *loader {
 	return &loader{cfg: c, client: &http.Client{Transport: tr, Timeout: 30 * time.Second}, run: time.Now().UnixNano() % 1_000_000_000}
 }
 
+// receivedKey carries a worker's *time.Time, which call sets when it has
+// read a response's last byte: an operation's latency ends there, before
+// lsqload checks the body.
+type receivedKey struct{}
+
 // call sends one request and returns the body; a non-200 status is an error.
 func (l *loader) call(ctx context.Context, method, op, query string, body []byte) ([]byte, error) {
 	u := strings.TrimSuffix(l.cfg.base, "/") + "/v2/" + op
@@ -177,6 +182,9 @@ func (l *loader) call(ctx context.Context, method, op, query string, body []byte
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
 		return nil, err
+	}
+	if t, ok := ctx.Value(receivedKey{}).(*time.Time); ok {
+		*t = time.Now()
 	}
 	if res.StatusCode != http.StatusOK {
 		return b, fmt.Errorf("%s: HTTP %d: %.200s", op, res.StatusCode, b)
@@ -266,14 +274,20 @@ func (l *loader) drive(op opSpec) Result {
 		go func() {
 			defer wg.Done()
 			rng := rand.New(rand.NewPCG(uint64(w), uint64(l.run)))
+			var received time.Time
+			wctx := context.WithValue(ctx, receivedKey{}, &received)
 			for ctx.Err() == nil && requests.Add(1) <= l.cfg.maxRequests {
 				t0 := time.Now()
-				n, err := op.do(ctx, l, rng)
+				received = time.Time{}
+				n, err := op.do(wctx, l, rng)
 				if ctx.Err() != nil && err != nil {
 					requests.Add(-1) // cut off by the deadline, not a server error
 					return
 				}
-				lat[w] = append(lat[w], time.Since(t0))
+				if received.IsZero() { // no response was read
+					received = time.Now()
+				}
+				lat[w] = append(lat[w], received.Sub(t0))
 				if err != nil {
 					errs.Add(1)
 					firstErr.CompareAndSwap(nil, err.Error())

@@ -64,6 +64,9 @@ type LeadQuery struct {
 	From, To time.Time // LeadLastModifiedOn window, inclusive; zero: none
 	Sort     Sort
 	Page     Page
+	// Fields names the lead fields the caller reads from each lead; the
+	// others may be left out of Lead.Values. Nil means every field.
+	Fields []string
 }
 
 // QuickSearchFields are the fields Leads.GetByQuickSearch always searches,

@@ -245,7 +245,7 @@ func (a *API) searchLeads(c *call) error {
 	if err != nil {
 		return err
 	}
-	lq := crm.LeadQuery{Cond: cond}
+	lq := crm.LeadQuery{Cond: cond, Fields: fieldNames(cols)}
 	if lq.Sort, err = q.sort(sch, true); err != nil {
 		return err
 	}
@@ -262,6 +262,15 @@ func (a *API) searchLeads(c *call) error {
 	}
 	writeRaw(c.w, http.StatusOK, appendFlatLeads(nil, cols, leads))
 	return nil
+}
+
+// fieldNames lists the schema names of cols, for crm.LeadQuery.Fields.
+func fieldNames(cols []*crm.Field) []string {
+	names := make([]string, len(cols))
+	for i, f := range cols {
+		names[i] = f.SchemaName
+	}
+	return names
 }
 
 // appendFlatLeads appends [ {col: value, …}, … ].
@@ -342,6 +351,7 @@ func (a *API) recentlyModifiedLeads(c *call) error {
 	if err != nil {
 		return err
 	}
+	lq.Fields = fieldNames(cols)
 	if lq.Sort, err = q.sort(sch, false); err != nil {
 		return err
 	}

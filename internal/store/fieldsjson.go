@@ -11,46 +11,59 @@ import (
 // hottest part of reading many leads, so the common form (no escapes) is
 // parsed by hand with values sliced from s; anything else falls back to
 // encoding/json, which gives the same result.
-func decodeFields(s string, m map[string]string) error {
+func decodeFields(s string, m map[string]string) error { return decodeSomeFields(s, m, nil) }
+
+// decodeSomeFields is decodeFields keeping only the keys in keep (all when
+// keep is nil). Reading a page of leads for a few columns then costs no
+// allocation for the values it drops.
+func decodeSomeFields(s string, m map[string]string, keep map[string]bool) error {
+	slow := func() error { return decodeKept(s, m, keep) }
 	i := skipSpace(s, 0)
 	if i >= len(s) || s[i] != '{' {
-		return json.Unmarshal([]byte(s), &m)
+		return slow()
 	}
 	i = skipSpace(s, i+1)
 	if i < len(s) && s[i] == '}' {
 		if skipSpace(s, i+1) != len(s) {
-			return json.Unmarshal([]byte(s), &m)
+			return slow()
 		}
 		return nil
 	}
 	for {
 		k, j, ok := plainString(s, i)
 		if !ok {
-			return json.Unmarshal([]byte(s), &m)
+			return slow()
 		}
 		j = skipSpace(s, j)
 		if j >= len(s) || s[j] != ':' {
-			return json.Unmarshal([]byte(s), &m)
+			return slow()
 		}
-		v, j, ok := plainString(s, skipSpace(s, j+1))
+		var v string
+		if keep == nil || keep[k] {
+			v, j, ok = plainString(s, skipSpace(s, j+1))
+			if ok {
+				m[k] = v
+			}
+		} else {
+			j, ok = skipPlainString(s, skipSpace(s, j+1))
+		}
 		if !ok {
-			return json.Unmarshal([]byte(s), &m)
+			return slow()
 		}
-		m[k] = v
 		j = skipSpace(s, j)
 		if j >= len(s) {
-			return json.Unmarshal([]byte(s), &m)
+			return slow()
 		}
 		switch s[j] {
 		case ',':
 			i = skipSpace(s, j+1)
 		case '}':
 			if skipSpace(s, j+1) != len(s) {
-				return json.Unmarshal([]byte(s), &m)
+				return slow()
 			}
 			return nil
 		default:
-			return json.Unmarshal([]byte(s), &m)
+			return slow()
 		}
 	}
 }
@@ -83,4 +96,41 @@ func plainString(s string, i int) (string, int, bool) {
 		return "", i, false
 	}
 	return v, i + 2 + end, true
+}
+
+// skipPlainString is plainString for a value that is dropped: it finds the
+// closing quote, and reports false on an escape or a control character
+// (whose string encoding/json must read).
+func skipPlainString(s string, i int) (int, bool) {
+	if i >= len(s) || s[i] != '"' {
+		return i, false
+	}
+	end := strings.IndexByte(s[i+1:], '"')
+	if end < 0 {
+		return i, false
+	}
+	for _, c := range []byte(s[i+1 : i+1+end]) {
+		if c == '\\' || c < 0x20 {
+			return i, false
+		}
+	}
+	return i + 2 + end, true
+}
+
+// decodeKept decodes s with encoding/json into m, keeping the keys in keep
+// (all when keep is nil).
+func decodeKept(s string, m map[string]string, keep map[string]bool) error {
+	if keep == nil {
+		return json.Unmarshal([]byte(s), &m)
+	}
+	all := map[string]string{}
+	if err := json.Unmarshal([]byte(s), &all); err != nil {
+		return err
+	}
+	for k, v := range all {
+		if keep[k] {
+			m[k] = v
+		}
+	}
+	return nil
 }

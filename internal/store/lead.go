@@ -75,14 +75,23 @@ func (s *Store) loadSchema(ctx context.Context, db querier, org crm.OrgID) (*crm
 const leadColumns = `id, auto_id, created_by, modified_by, created_on, modified_on, last_modified_on, fields`
 
 func scanLead(row interface{ Scan(...any) error }, l *crm.Lead) error {
+	return scanSomeLead(row, l, nil)
+}
+
+// scanSomeLead is scanLead keeping only the fields in keep (all when nil).
+func scanSomeLead(row interface{ Scan(...any) error }, l *crm.Lead, keep map[string]bool) error {
 	var created, modified, last int64
 	var fields string
 	if err := row.Scan(&l.ID, &l.AutoID, &l.CreatedBy, &l.ModifiedBy, &created, &modified, &last, &fields); err != nil {
 		return err
 	}
 	l.CreatedOn, l.ModifiedOn, l.LastModifiedOn = fromMS(created), fromMS(modified), fromMS(last)
-	l.Values = make(map[string]string, 24)
-	return decodeFields(fields, l.Values)
+	if keep == nil {
+		l.Values = make(map[string]string, 24)
+	} else {
+		l.Values = make(map[string]string, len(keep))
+	}
+	return decodeSomeFields(fields, l.Values, keep)
 }
 
 // normID lower-cases a lead id; ok is false when it is not a UUID, which

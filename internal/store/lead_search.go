@@ -271,7 +271,14 @@ func (s *Store) SearchLeads(ctx context.Context, org crm.OrgID, q *crm.LeadQuery
 	args = s.orderBy(&b, args, q.Sort, defSort, q.Cond != nil && q.Cond.Field == q.Sort.Field && q.Cond.Op != crm.OpNe)
 	b.WriteString(" LIMIT ? OFFSET ?")
 	args = append(args, q.Page.Size, q.Page.Offset())
-	return s.queryLeads(ctx, "store.SearchLeads", b.String(), args...)
+	var keep map[string]bool
+	if q.Fields != nil {
+		keep = make(map[string]bool, len(q.Fields))
+		for _, f := range q.Fields {
+			keep[f] = true
+		}
+	}
+	return s.querySomeLeads(ctx, "store.SearchLeads", keep, b.String(), args...)
 }
 
 // CountLeads returns how many of the org's leads match q.
@@ -317,6 +324,12 @@ func (s *Store) addLeadCount(ctx context.Context, tx *sql.Tx, org crm.OrgID, del
 }
 
 func (s *Store) queryLeads(ctx context.Context, op, q string, args ...any) ([]*crm.Lead, error) {
+	return s.querySomeLeads(ctx, op, nil, q, args...)
+}
+
+// querySomeLeads is queryLeads keeping only the fields in keep (all when
+// nil).
+func (s *Store) querySomeLeads(ctx context.Context, op string, keep map[string]bool, q string, args ...any) ([]*crm.Lead, error) {
 	rows, err := s.r.QueryContext(ctx, s.d.q(q), args...)
 	if err != nil {
 		return nil, internal(op, err)
@@ -325,7 +338,7 @@ func (s *Store) queryLeads(ctx context.Context, op, q string, args ...any) ([]*c
 	var out []*crm.Lead
 	for rows.Next() {
 		l := &crm.Lead{}
-		if err := scanLead(rows, l); err != nil {
+		if err := scanSomeLead(rows, l, keep); err != nil {
 			return nil, internal(op, err)
 		}
 		out = append(out, l)

@@ -36,14 +36,17 @@ func scanActivity(row interface{ Scan(...any) error }, a *crm.Activity) error {
 
 // lockLead reads the org's lead inside tx, locking its row on PostgreSQL
 // (SQLite's single writer already serialises), so that read-modify-write
-// of its score and roll-ups never loses a concurrent update.
+// of its score and roll-ups never loses a concurrent update. The lock is
+// FOR NO KEY UPDATE, so activities elsewhere that name the lead in a Lead
+// field (checkLeadRefs, FOR KEY SHARE) do not wait for it; a delete or a
+// merge, which removes the row, waits for them.
 func (s *Store) lockLead(ctx context.Context, tx *sql.Tx, org crm.OrgID, id string) (*crm.Lead, error) {
 	id, ok := normID(id)
 	if !ok {
 		return nil, crm.ErrLeadNotFound
 	}
 	var l crm.Lead
-	err := scanLead(s.txQueryRow(ctx, tx, `SELECT `+leadColumns+` FROM leads WHERE org_id = ? AND id = ?`+s.d.forUpdate, org, id), &l)
+	err := scanLead(s.txQueryRow(ctx, tx, `SELECT `+leadColumns+` FROM leads WHERE org_id = ? AND id = ?`+s.d.forNoKeyUpdate, org, id), &l)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, crm.ErrLeadNotFound
 	}

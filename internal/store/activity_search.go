@@ -15,6 +15,10 @@ import (
 // checkLeadRefs checks that each Lead field of t whose value in fields is
 // set and differs from base (nil on create) names a lead of the org, so a
 // reference is checked when written and an unchanged one is not re-read.
+// On PostgreSQL the named lead is locked FOR KEY SHARE until tx ends: a
+// merge or delete of it then waits for this activity to commit, and its
+// repointLeadRefs sees the reference. Without the lock the activity could
+// commit after the merge's rewrite and name a lead that no longer exists.
 // Errors: KindActivityFields.
 func (s *Store) checkLeadRefs(ctx context.Context, tx *sql.Tx, org crm.OrgID, t *crm.ActivityType, base, fields map[string]string) error {
 	for _, f := range t.Fields {
@@ -26,7 +30,7 @@ func (s *Store) checkLeadRefs(ctx context.Context, tx *sql.Tx, org crm.OrgID, t 
 			continue
 		}
 		var one int
-		err := tx.QueryRowContext(ctx, s.d.q(`SELECT 1 FROM leads WHERE org_id = ? AND id = ?`), org, v).Scan(&one)
+		err := tx.QueryRowContext(ctx, s.d.q(`SELECT 1 FROM leads WHERE org_id = ? AND id = ?`+s.d.forKeyShare), org, v).Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {
 			return crm.FieldsError("Field name : '%s' of datatype : '%s' does not name a lead of this account.", f.SchemaName, f.DataType)
 		}

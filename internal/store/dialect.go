@@ -15,8 +15,14 @@ import (
 type dialect struct {
 	name      string
 	forUpdate string // row-lock suffix for SELECTs inside write transactions
-	jsonText  func(col, key string) string
-	collateC  string // makes PostgreSQL compare text byte-wise, as SQLite does, matching the key indexes whatever the locale
+	// forNoKeyUpdate locks a row whose key stays (a lead whose score or
+	// values change); forKeyShare keeps a row from being deleted while a
+	// row naming it commits. The two do not conflict with each other; both
+	// conflict with a delete. Empty on SQLite, whose single writer
+	// serialises.
+	forNoKeyUpdate, forKeyShare string
+	jsonText                    func(col, key string) string
+	collateC                    string // makes PostgreSQL compare text byte-wise, as SQLite does, matching the key indexes whatever the locale
 }
 
 var (
@@ -28,9 +34,11 @@ var (
 		},
 	}
 	postgres = dialect{
-		name:      "postgres",
-		forUpdate: " FOR UPDATE",
-		collateC:  ` COLLATE "C"`,
+		name:           "postgres",
+		forUpdate:      " FOR UPDATE",
+		forNoKeyUpdate: " FOR NO KEY UPDATE",
+		forKeyShare:    " FOR KEY SHARE",
+		collateC:       ` COLLATE "C"`,
 		jsonText: func(col, key string) string {
 			return "(" + col + "::jsonb ->> '" + key + "')"
 		},
@@ -63,6 +71,14 @@ func (d dialect) q(query string) string {
 	out := b.String()
 	rebound.Store(query, out)
 	return out
+}
+
+// deadlock reports whether err is PostgreSQL's deadlock_detected: the
+// server rolled the transaction back to break a lock cycle, and running it
+// again succeeds.
+func deadlock(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "40P01"
 }
 
 // uniqueViolation reports whether err is a unique-constraint violation and

@@ -259,8 +259,21 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return s.writeAlone(ctx, fn)
 }
 
-// writeAlone runs fn in a transaction of its own.
+// writeAlone runs fn in a transaction of its own. On PostgreSQL a
+// transaction the server rolled back to break a deadlock (rows locked in
+// opposite orders, e.g. a merge and an activity naming the merged lead) is
+// run again, up to three times in all; fn must only set its results.
 func (s *Store) writeAlone(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	for try := 1; ; try++ {
+		err := s.writeOnce(ctx, fn)
+		if try < 3 && deadlock(err) {
+			continue
+		}
+		return err
+	}
+}
+
+func (s *Store) writeOnce(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return crm.Internal(fmt.Errorf("begin: %w", err))

@@ -1,0 +1,109 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/localsquared/localsquared/internal/crm"
+	"github.com/localsquared/localsquared/internal/store"
+	"github.com/localsquared/localsquared/internal/store/storetest"
+)
+
+// TestLeadRefsRaceMergeAndDelete: activities naming a lead in a Lead field
+// are posted while that lead is merged away or deleted. Whatever the
+// interleaving, no activity may be left naming a lead that no longer
+// exists: a post that commits first is rewritten by the merge (to the
+// master) or the delete (cleared); a post that comes after fails as
+// naming no lead. On PostgreSQL this needs the referenced row locked
+// until the post commits; SQLite's single writer serialises anyway.
+func TestLeadRefsRaceMergeAndDelete(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		c, err := s.Bootstrap(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		on := true
+		if _, err := s.UpdateOrg(ctx, c.OrgID, store.OrgSettings{LeadDeleteEnabled: &on}); err != nil {
+			t.Fatal(err)
+		}
+		p := principal(t, s, c)
+		typ := &crm.ActivityType{Name: "Referral", DisplayName: "Referral", Score: 1, Active: true,
+			Fields: []crm.ActivityField{{SchemaName: "mx_Custom_1", DisplayName: "Referred", DataType: crm.ActLead}}}
+		if err := s.CreateActivityType(ctx, &p.Org, typ); err != nil {
+			t.Fatal(err)
+		}
+		newLead := func(name string) string {
+			l, err := s.CreateLead(ctx, p, attrs("EmailAddress", name+"@ref.test"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return l.ID
+		}
+		const rounds, posters, posts = 6, 8, 6
+		for round := range rounds {
+			merge := round%2 == 0
+			master, gone := newLead(fmt.Sprintf("m%d", round)), newLead(fmt.Sprintf("g%d", round))
+			// The first poster posts on the master itself, which locks the
+			// two leads in the order opposite to the merge's: PostgreSQL
+			// may break that deadlock, and the write is run again.
+			targets := []string{master}
+			for i := 1; i < posters; i++ {
+				targets = append(targets, newLead(fmt.Sprintf("t%d-%d", round, i)))
+			}
+			var mu sync.Mutex
+			var posted []string
+			// Each poster's first post lands before the merge or delete
+			// starts (so some rewrites are always checked); the rest race it.
+			var wg, first sync.WaitGroup
+			for i := range posters {
+				wg.Add(1)
+				first.Add(1)
+				go func() {
+					defer wg.Done()
+					for n := range posts {
+						a, _, err := s.PostActivity(ctx, p, targets[i], crm.ActivityInput{Code: typ.Code,
+							Fields: []crm.ActivityFieldValue{{SchemaName: "mx_Custom_1", Value: gone}}})
+						if n == 0 {
+							first.Done()
+						}
+						if err != nil {
+							if n == 0 || crm.KindOf(err) != crm.KindActivityFields {
+								t.Errorf("post %d: %v", n, err)
+							}
+							continue
+						}
+						mu.Lock()
+						posted = append(posted, a.ID)
+						mu.Unlock()
+					}
+				}()
+			}
+			first.Wait()
+			if merge {
+				_, err = s.MergeLeads(ctx, p, master, gone)
+			} else {
+				err = s.DeleteLead(ctx, p, gone)
+			}
+			if err != nil {
+				t.Fatalf("round %d: %v", round, err)
+			}
+			wg.Wait()
+			want := ""
+			if merge {
+				want = master
+			}
+			for _, id := range posted {
+				a, err := s.Activity(ctx, p.Org.ID, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := a.Fields["mx_Custom_1"]; got != want {
+					t.Errorf("round %d (merge %t): activity %s names %q, want %q", round, merge, id, got, want)
+				}
+			}
+		}
+	})
+}

@@ -162,6 +162,11 @@ type Journal struct {
 	indexErr    atomic.Pointer[error] // the indexer's last failure, nil once it succeeds
 	progressMu  sync.Mutex
 	progress    chan struct{} // closed and replaced each time indexed moves
+	// filesMu is held for reading while a query reads index rows and the
+	// records they point to, and for writing while compact deletes the
+	// segments it copied (see compact.go).
+	filesMu sync.RWMutex
+	pruneMu sync.Mutex // one Prune at a time
 
 	mu      sync.RWMutex // guards closed against sends on queue
 	closed  bool
@@ -208,6 +213,10 @@ func Open(ctx context.Context, cfg Config) (*Journal, error) {
 			return nil, fmt.Errorf("journal.Open: %w", err)
 		}
 		if err := j.recover(ctx); err != nil {
+			j.closeDB()
+			return nil, err
+		}
+		if err := j.sweepSpool(ctx); err != nil {
 			j.closeDB()
 			return nil, err
 		}
@@ -309,7 +318,8 @@ func (j *Journal) openSQLite(dir, durability string) error {
 // segment.
 func (j *Journal) recover(ctx context.Context) error {
 	var last int64
-	if err := j.w.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM journal_entries`).Scan(&last); err != nil {
+	if err := j.w.QueryRowContext(ctx, `SELECT MAX(COALESCE((SELECT seq FROM journal_indexed), 0),
+		COALESCE((SELECT MAX(seq) FROM journal_entries), 0))`).Scan(&last); err != nil {
 		return fmt.Errorf("journal.Open: %w", err)
 	}
 	segs, err := segments(j.sp.dir)

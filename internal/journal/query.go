@@ -161,6 +161,8 @@ func (j *Journal) Query(ctx context.Context, f Filter) (Page, error) {
 	}
 	cols, limit := selectColumns, ` LIMIT `+strconv.Itoa(f.Limit+1)
 	if j.sp != nil {
+		j.filesMu.RLock()
+		defer j.filesMu.RUnlock()
 		cols = `seq, seg, off, len`
 		if f.Text != "" || f.LeadID != "" {
 			limit = "" // rows are matched as their records are read
@@ -298,6 +300,8 @@ func (j *Journal) Get(ctx context.Context, org crm.OrgID, id int64) (*Entry, err
 	}
 	cols := selectColumns
 	if j.sp != nil {
+		j.filesMu.RLock()
+		defer j.filesMu.RUnlock()
 		cols = `seq, seg, off, len`
 	}
 	row := j.r.QueryRowContext(ctx, j.d.q(`SELECT `+cols+` FROM journal_entries WHERE seq = ? AND org_id = ?`), id, int64(org))

@@ -96,6 +96,8 @@ func (j *Journal) pruner() {
 // deleted. Each transaction deletes at most PruneBatch entries, so calls
 // being recorded wait for one small delete at most.
 func (j *Journal) Prune(ctx context.Context) (int, error) {
+	j.pruneMu.Lock()
+	defer j.pruneMu.Unlock()
 	if err := j.caughtUp(ctx); err != nil {
 		return 0, err
 	}
@@ -167,7 +169,12 @@ func (j *Journal) Prune(ctx context.Context) (int, error) {
 		}
 	}
 	if j.sp != nil {
-		return total, j.dropSegments(ctx)
+		if err := j.dropSegments(ctx); err != nil {
+			return total, err
+		}
+		if _, err := j.compact(ctx); err != nil {
+			return total, err
+		}
 	}
 	return total, nil
 }
@@ -207,9 +214,9 @@ func (j *Journal) pruneBatch(ctx context.Context, org int64, sel string, args []
 		return 0, nil
 	}
 	// seq values are integers we just read, so they are safe to inline.
-	seg := "0"
+	seg := "0, 0"
 	if j.sp != nil {
-		seg = "seg"
+		seg = "seg, len"
 	}
 	res, err := tx.QueryContext(ctx, `DELETE FROM journal_entries WHERE seq IN (`+strings.Join(seqs, ",")+`) RETURNING size, `+seg)
 	if err != nil {
@@ -217,16 +224,21 @@ func (j *Journal) pruneBatch(ctx context.Context, org int64, sel string, args []
 	}
 	var n int
 	var freed int64
-	segs := map[int64]int64{}
+	segs := map[int64]*segCount{}
 	for res.Next() {
 		var size, seg int64
-		if err := res.Scan(&size, &seg); err != nil {
+		var recLen int32
+		if err := res.Scan(&size, &seg, &recLen); err != nil {
 			res.Close()
 			return 0, fmt.Errorf("journal.Prune: %w", err)
 		}
 		n++
 		freed += size
-		segs[seg]++
+		if segs[seg] == nil {
+			segs[seg] = &segCount{}
+		}
+		segs[seg].entries++
+		segs[seg].bytes += int64(recLen)
 	}
 	res.Close()
 	if err := res.Err(); err != nil {
@@ -237,8 +249,9 @@ func (j *Journal) pruneBatch(ctx context.Context, org int64, sel string, args []
 		return 0, fmt.Errorf("journal.Prune: %w", err)
 	}
 	if j.sp != nil {
-		for seg, k := range segs {
-			if _, err := tx.ExecContext(ctx, `UPDATE journal_segments SET entries = entries - ? WHERE seg = ?`, k, seg); err != nil {
+		for seg, c := range segs {
+			if _, err := tx.ExecContext(ctx, `UPDATE journal_segments SET entries = entries - ?, bytes = bytes - ? WHERE seg = ?`,
+				c.entries, c.bytes, seg); err != nil {
 				return 0, fmt.Errorf("journal.Prune: %w", err)
 			}
 		}
@@ -249,16 +262,30 @@ func (j *Journal) pruneBatch(ctx context.Context, org int64, sel string, args []
 	return n, nil
 }
 
+// closedBelow returns the segment being appended to (or, before this
+// run's first append, a bound above every segment so far): every segment
+// below it is closed. ok is false while the indexer has not caught up
+// with the start of that segment, since until then an older segment may
+// hold records it has yet to count.
+func (j *Journal) closedBelow() (int64, bool) {
+	next := j.seq.Load() + 1 // a segment started from now on is named after a later seq
+	cur := j.sp.cur.Load()
+	if cur == 0 {
+		return next, true // recovery indexed every earlier segment
+	}
+	return cur, j.indexed.Load() >= cur-1
+}
+
 // dropSegments deletes the spool segments no index row points to any
 // more. It spares the segment being appended to, and every segment while
 // the indexer has not caught up with the start of that one: until then
 // an older segment may hold records it has yet to count.
 func (j *Journal) dropSegments(ctx context.Context) error {
-	cur := j.sp.cur.Load()
-	if cur == 0 || j.indexed.Load() < cur-1 {
+	below, ok := j.closedBelow()
+	if !ok {
 		return nil
 	}
-	rows, err := j.r.QueryContext(ctx, `SELECT seg FROM journal_segments WHERE entries <= 0 AND seg < ?`, cur)
+	rows, err := j.r.QueryContext(ctx, `SELECT seg FROM journal_segments WHERE entries <= 0 AND seg < ?`, below)
 	if err != nil {
 		return fmt.Errorf("journal.Prune: %w", err)
 	}

@@ -2,6 +2,7 @@ package journal
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
@@ -46,7 +47,14 @@ CREATE INDEX IF NOT EXISTS journal_org_op_time ON journal_entries (org_id, op_ke
 CREATE INDEX IF NOT EXISTS journal_request_id ON journal_entries (request_id);
 CREATE TABLE IF NOT EXISTS journal_segments (
     seg     INTEGER PRIMARY KEY,
-    entries INTEGER NOT NULL
+    entries INTEGER NOT NULL,
+    bytes   INTEGER NOT NULL DEFAULT 0,
+    lo      INTEGER NOT NULL DEFAULT 0,
+    hi      INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS journal_indexed (
+    one INTEGER PRIMARY KEY CHECK (one = 1),
+    seq INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS journal_usage (
     org_id  INTEGER PRIMARY KEY,
@@ -130,6 +138,37 @@ func (j *Journal) migrate(ctx context.Context) error {
 	}
 	if _, err := conn.ExecContext(ctx, j.d.schema); err != nil {
 		return fmt.Errorf("journal.migrate: %w", err)
+	}
+	if j.d.name == "sqlite" {
+		return addSegmentBytes(ctx, conn)
+	}
+	return nil
+}
+
+// addSegmentBytes gives a journal_segments table from before compaction
+// its bytes, lo and hi columns, filled from the index rows. Such a
+// journal has only spool segments, each holding the seqs from its name
+// up to the next one's, so each row's sums read one range of seqs.
+func addSegmentBytes(ctx context.Context, conn *sql.Conn) error {
+	var has int
+	if err := conn.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_table_info('journal_segments') WHERE name = 'hi'`).Scan(&has); err != nil {
+		return fmt.Errorf("journal.migrate: %w", err)
+	}
+	if has > 0 {
+		return nil
+	}
+	_, err := conn.ExecContext(ctx, `BEGIN;
+		ALTER TABLE journal_segments ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;
+		ALTER TABLE journal_segments ADD COLUMN lo INTEGER NOT NULL DEFAULT 0;
+		ALTER TABLE journal_segments ADD COLUMN hi INTEGER NOT NULL DEFAULT 0;
+		UPDATE journal_segments AS s SET (bytes, lo, hi) = (
+			SELECT COALESCE(SUM(e.len), 0), COALESCE(MIN(e.seq), s.seg), COALESCE(MAX(e.seq), s.seg) FROM journal_entries e
+			WHERE e.seq >= s.seg AND e.seq < COALESCE((SELECT MIN(n.seg) FROM journal_segments n WHERE n.seg > s.seg), 9223372036854775807)
+			AND e.seg = s.seg);
+		COMMIT`)
+	if err != nil {
+		_, _ = conn.ExecContext(ctx, `ROLLBACK`)
+		return fmt.Errorf("journal.migrate: segment bytes: %w", err)
 	}
 	return nil
 }

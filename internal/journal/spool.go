@@ -32,8 +32,9 @@ import (
 // first wait for the indexer to catch up with every entry recorded
 // before they started, so a caller always finds the calls it made.
 // Retention deletes index rows; a segment file is deleted once none of
-// its entries is left (journal_segments counts them), so the bytes of a
-// pruned entry stay on disk until the rest of its segment is pruned too.
+// its entries is left (journal_segments counts them), and a segment less
+// than half live is compacted: its live records are copied into a new
+// segment (see compact.go).
 //
 // A segment is a sequence of records: a 4-byte little-endian payload
 // length, the payload's 4-byte CRC-32C, and the payload (see
@@ -123,20 +124,20 @@ func (s *spool) close() error {
 	return err
 }
 
-// segmentPath is where segment seg (named after its first seq) lives.
+// segmentPath is where segment seg lives: a spool segment (seg > 0, named
+// after its first seq) or a compacted one (seg < 0, see compact.go).
 func segmentPath(dir string, seg int64) string {
+	if seg < 0 {
+		return filepath.Join(dir, fmt.Sprintf("c%020d.seg", -seg))
+	}
 	return filepath.Join(dir, fmt.Sprintf("%020d.seg", seg))
 }
 
 // readRecord reads the record of entry seq at off in f.
 func readRecord(f *os.File, seq, off int64, n int32) (*Entry, error) {
 	b := make([]byte, n)
-	if _, err := f.ReadAt(b, off); err != nil {
-		return nil, fmt.Errorf("journal: entry %d: %w", seq, err)
-	}
-	if len(b) < 8 || int(binary.LittleEndian.Uint32(b)) != len(b)-8 ||
-		crc32.Checksum(b[8:], castagnoli) != binary.LittleEndian.Uint32(b[4:]) {
-		return nil, fmt.Errorf("journal: entry %d: %w", seq, errRecord)
+	if err := readFrame(f, b, seq, off); err != nil {
+		return nil, err
 	}
 	e, err := decodeRecord(b[8:])
 	if err != nil || e.ID != seq {
@@ -145,8 +146,33 @@ func readRecord(f *os.File, seq, off int64, n int32) (*Entry, error) {
 	return e, nil
 }
 
-// segments lists the spool's segment files, oldest first.
+// readFrame reads into b the framed record of entry seq at off in f and
+// checks its length and checksum.
+func readFrame(f *os.File, b []byte, seq, off int64) error {
+	if _, err := f.ReadAt(b, off); err != nil {
+		return fmt.Errorf("journal: entry %d: %w", seq, err)
+	}
+	if len(b) < 8 || int(binary.LittleEndian.Uint32(b)) != len(b)-8 ||
+		crc32.Checksum(b[8:], castagnoli) != binary.LittleEndian.Uint32(b[4:]) {
+		return fmt.Errorf("journal: entry %d: %w", seq, errRecord)
+	}
+	return nil
+}
+
+// segments lists the spool's segment files, oldest first; compacted
+// segments are not among them.
 func segments(dir string) ([]int64, error) {
+	all, err := segmentIDs(dir)
+	if err != nil {
+		return nil, err
+	}
+	i, _ := slices.BinarySearch(all, 1)
+	return all[i:], nil
+}
+
+// segmentIDs lists the ids of every segment file, compacted ones
+// (negative) included, in increasing order.
+func segmentIDs(dir string) ([]int64, error) {
 	names, err := os.ReadDir(dir)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
@@ -160,8 +186,12 @@ func segments(dir string) ([]int64, error) {
 		if !ok || d.IsDir() {
 			continue
 		}
+		sign := int64(1)
+		if c, ok := strings.CutPrefix(name, "c"); ok {
+			name, sign = c, -1
+		}
 		if seg, err := strconv.ParseInt(name, 10, 64); err == nil && seg > 0 {
-			segs = append(segs, seg)
+			segs = append(segs, sign*seg)
 		}
 	}
 	slices.Sort(segs)

@@ -442,8 +442,30 @@ func (j *Journal) insert(ctx context.Context, entries []*Entry) error {
 const indexRowSQL = `INSERT INTO journal_entries (seq, time, org_id, op_key, status, exception_type, request_id, size, seg, off, len)
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
-const segmentCountSQL = `INSERT INTO journal_segments (seg, entries) VALUES (?, ?)
-	ON CONFLICT (seg) DO UPDATE SET entries = journal_segments.entries + excluded.entries`
+// segmentCountSQL adds index rows to their segment's count, record bytes
+// and seq range.
+const segmentCountSQL = `INSERT INTO journal_segments (seg, entries, bytes, lo, hi) VALUES (?, ?, ?, ?, ?)
+	ON CONFLICT (seg) DO UPDATE SET entries = journal_segments.entries + excluded.entries,
+	bytes = journal_segments.bytes + excluded.bytes,
+	lo = MIN(journal_segments.lo, excluded.lo), hi = MAX(journal_segments.hi, excluded.hi)`
+
+// indexedSQL keeps the highest seq ever indexed, which recovery starts
+// after: the highest seq in journal_entries can be lower, once retention
+// pruned the newest entries, and those must not be indexed again.
+const indexedSQL = `INSERT INTO journal_indexed (one, seq) VALUES (1, ?)
+	ON CONFLICT (one) DO UPDATE SET seq = MAX(journal_indexed.seq, excluded.seq)`
+
+// segCount is what a batch adds to one segment's journal_segments row.
+type segCount struct{ entries, bytes, lo, hi int64 }
+
+func (c *segCount) add(seq int64, n int32) {
+	if c.entries == 0 || seq < c.lo {
+		c.lo = seq
+	}
+	c.hi = max(c.hi, seq)
+	c.entries++
+	c.bytes += int64(n)
+}
 
 // insertRows is insert, adding the entries to their orgs' usage only when
 // usage is set.
@@ -460,18 +482,28 @@ func (j *Journal) insertRows(ctx context.Context, entries []*Entry, usage bool) 
 	// so rows cost no round trips, and a prepared statement skips SQL
 	// parsing, which dominates a many-row VALUES statement.
 	st := tx.StmtContext(ctx, j.insertOne)
-	segs := map[int64]int64{}
+	segs := map[int64]*segCount{}
+	var top int64
 	for _, e := range entries {
+		top = max(top, e.ID)
 		if _, err := st.ExecContext(ctx, e.ID, e.Time.UnixMilli(), int64(e.OrgID), strings.ToLower(e.Operation),
 			e.Status, e.ExceptionType, e.RequestID, e.size(), e.seg, e.off, e.n); err != nil {
 			return fmt.Errorf("journal: insert: %w", err)
 		}
-		segs[e.seg]++
+		c := segs[e.seg]
+		if c == nil {
+			c = &segCount{}
+			segs[e.seg] = c
+		}
+		c.add(e.ID, e.n)
 	}
-	for seg, n := range segs {
-		if _, err := tx.ExecContext(ctx, segmentCountSQL, seg, n); err != nil {
+	for seg, c := range segs {
+		if _, err := tx.ExecContext(ctx, segmentCountSQL, seg, c.entries, c.bytes, c.lo, c.hi); err != nil {
 			return fmt.Errorf("journal: insert: %w", err)
 		}
+	}
+	if _, err := tx.ExecContext(ctx, indexedSQL, top); err != nil {
+		return fmt.Errorf("journal: insert: %w", err)
 	}
 	if usage {
 		if err := j.addUsage(ctx, tx, entries); err != nil {

@@ -214,10 +214,16 @@ func (sd *seeder) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := sd.st.Analyze(ctx); err != nil {
+		return err
+	}
 	el := time.Since(start).Seconds()
 	fmt.Fprintf(sd.log, "lsqseed: %d leads in %.0f s (%.0f/s)\n", len(ids), el, float64(len(ids))/el)
 	start = time.Now()
 	if err := sd.postActivities(ctx, ids); err != nil {
+		return err
+	}
+	if err := sd.st.Analyze(ctx); err != nil {
 		return err
 	}
 	el = time.Since(start).Seconds()
@@ -261,13 +267,15 @@ func (sd *seeder) createLeads(ctx context.Context) ([]string, error) {
 func attr(name, v string) crm.Attribute { return crm.Attribute{Name: name, Value: &v} }
 
 // postActivities posts every lead's activities, a window of leads per
-// transaction, shuffled within the window.
+// transaction, shuffled within the window. On PostgreSQL the statistics
+// are refreshed each time the activities double, so the plans the writes
+// cached while the table was empty (a sequential scan) are replaced.
 func (sd *seeder) postActivities(ctx context.Context, ids []string) error {
 	per := counts(sd.rng, len(ids), sd.o.activities)
 	note := "seeded activity"
 	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	const span = 2 * 365 * 24 * 3600 // seconds
-	done := 0
+	done, analyzed := 0, 0
 	for w := 0; w < len(ids); w += sd.o.actWindow {
 		end := min(w+sd.o.actWindow, len(ids))
 		var rows []store.BulkActivity
@@ -297,6 +305,12 @@ func (sd *seeder) postActivities(ctx context.Context, ids []string) error {
 		}
 		prev := done
 		done += len(rows)
+		if done >= 2*analyzed {
+			if err := sd.st.Analyze(ctx); err != nil {
+				return err
+			}
+			analyzed = done
+		}
 		if done/1_000_000 != prev/1_000_000 {
 			fmt.Fprintf(sd.log, "lsqseed: %d activities\n", done)
 		}

@@ -225,6 +225,19 @@ func (s *Store) Close() error {
 // Dialect returns "sqlite" or "postgres".
 func (s *Store) Dialect() string { return s.d.name }
 
+// Analyze refreshes PostgreSQL's planner statistics (ANALYZE), which also
+// drops cached plans made while the tables were empty; a loader that bulk
+// fills a database calls it as the tables grow, since autovacuum may be
+// off or behind. SQLite has no statistics tables here and always plans by
+// its indexes, so it does nothing there.
+func (s *Store) Analyze(ctx context.Context) error {
+	if s.d.name != "postgres" {
+		return nil
+	}
+	_, err := s.w.ExecContext(ctx, `ANALYZE`)
+	return internal("store.Analyze", err)
+}
+
 // Path returns the SQLite database file, or "" on PostgreSQL.
 func (s *Store) Path() string { return s.path }
 

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -82,8 +83,11 @@ func (l *loader) loadSample() error {
 	if err := json.Unmarshal(b, &s); err != nil {
 		return fmt.Errorf("%s: %w", l.cfg.sample, err)
 	}
-	if len(s.Leads) == 0 || len(s.Activities) == 0 || s.ActivityCode == 0 {
-		return fmt.Errorf("%s: no leads, activities or activity code", l.cfg.sample)
+	if len(s.Leads) == 0 {
+		return fmt.Errorf("%s: no leads", l.cfg.sample)
+	}
+	if strings.HasPrefix(l.cfg.op, "activity-") && (len(s.Activities) == 0 || s.ActivityCode == 0) {
+		return fmt.Errorf("%s: no activities or activity code (seeded with -activities 0?)", l.cfg.sample)
 	}
 	l.code, l.actLeads = s.ActivityCode, s.Leads
 	// Writes go to leads the reads do not sample, so that reads find the

@@ -50,7 +50,7 @@ const TypeName = "LsqLoad"
 // Sample is lsqseed-sample.json.
 type Sample struct {
 	ActivityCode int              `json:"activityCode"`
-	Leads        []SampleLead     `json:"leads"`      // leads with at least one activity, for reads
+	Leads        []SampleLead     `json:"leads"`      // leads with at least one activity (any lead with -activities 0), for reads
 	Activities   []SampleActivity `json:"activities"` // activities of any lead
 	WriteLeads   []string         `json:"writeLeads"` // other leads, for the write operations
 }
@@ -283,7 +283,7 @@ func (sd *seeder) postActivities(ctx context.Context, ids []string) error {
 			// Even leads may be read, odd ones written.
 			if i%2 == 1 {
 				sd.offerWriteLead(ids[i])
-			} else if per[i] > 0 {
+			} else if per[i] > 0 || sd.o.activities == 0 {
 				sd.offerLead(SampleLead{ID: ids[i], Activities: int(per[i])})
 			}
 			for j := int32(0); j < per[i]; j++ {

@@ -124,3 +124,35 @@ func TestSeedsWhatTheAPIReads(t *testing.T) {
 		t.Errorf("%d leads, %d activities; want 310 and 3020", leads.RecordCount, acts.RecordCount)
 	}
 }
+
+// TestLeadsOnlySample: with -activities 0 the read sample holds leads
+// (none with activities), so lsqload's lead reads can run on a leads-only
+// data set, and it stays disjoint from the write sample.
+func TestLeadsOnlySample(t *testing.T) {
+	dir := t.TempDir()
+	if err := run([]string{"-data-dir", dir, "-leads", "200", "-activities", "0", "-sample", "30"}, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "lsqseed-sample.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s Sample
+	if err := json.Unmarshal(b, &s); err != nil || len(s.Leads) != 30 || len(s.Activities) != 0 || len(s.WriteLeads) != 30 {
+		t.Fatalf("sample %v: %.300s", err, b)
+	}
+	read := map[string]bool{}
+	for _, l := range s.Leads {
+		read[l.ID] = l.Activities == 0
+	}
+	for _, id := range s.WriteLeads {
+		if _, ok := read[id]; ok {
+			t.Errorf("lead %s is sampled for reads and for writes", id)
+		}
+	}
+	for id, none := range read {
+		if !none {
+			t.Errorf("lead %s is sampled with activities", id)
+		}
+	}
+}

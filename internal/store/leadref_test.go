@@ -21,15 +21,7 @@ import (
 func TestLeadRefsRaceMergeAndDelete(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		c, err := s.Bootstrap(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		on := true
-		if _, err := s.UpdateOrg(ctx, c.OrgID, store.OrgSettings{LeadDeleteEnabled: &on}); err != nil {
-			t.Fatal(err)
-		}
-		p := principal(t, s, c)
+		p := setupDeletes(t, s)
 		typ := &crm.ActivityType{Name: "Referral", DisplayName: "Referral", Score: 1, Active: true,
 			Fields: []crm.ActivityField{{SchemaName: "mx_Custom_1", DisplayName: "Referred", DataType: crm.ActLead}}}
 		if err := s.CreateActivityType(ctx, &p.Org, typ); err != nil {
@@ -82,6 +74,7 @@ func TestLeadRefsRaceMergeAndDelete(t *testing.T) {
 				}()
 			}
 			first.Wait()
+			var err error
 			if merge {
 				_, err = s.MergeLeads(ctx, p, master, gone)
 			} else {

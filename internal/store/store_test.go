@@ -230,6 +230,21 @@ func setup(t *testing.T, s *store.Store) *crm.Principal {
 	return principal(t, s, c)
 }
 
+// setupDeletes is setup for an org that allows lead deletes.
+func setupDeletes(t *testing.T, s *store.Store) *crm.Principal {
+	t.Helper()
+	ctx := context.Background()
+	c, err := s.Bootstrap(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	on := true
+	if _, err := s.UpdateOrg(ctx, c.OrgID, store.OrgSettings{LeadDeleteEnabled: &on}); err != nil {
+		t.Fatal(err)
+	}
+	return principal(t, s, c)
+}
+
 func TestLeadCreateUpdateGet(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
@@ -375,15 +390,7 @@ func flipLast(s string) string {
 func TestLeadCountWindows(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		c, err := s.Bootstrap(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		on := true
-		if _, err := s.UpdateOrg(ctx, c.OrgID, store.OrgSettings{LeadDeleteEnabled: &on}); err != nil {
-			t.Fatal(err)
-		}
-		p := principal(t, s, c)
+		p := setupDeletes(t, s)
 		var ids []string
 		for i := range 5 {
 			l, err := s.CreateLead(ctx, p, attrs("EmailAddress", fmt.Sprintf("c%d@example.com", i)))
@@ -407,7 +414,7 @@ func TestLeadCountWindows(t *testing.T) {
 		}
 		const want = 5 + 2 - 1 - 1
 		all := crm.LeadQuery{From: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2999, 1, 1, 0, 0, 0, 0, time.UTC), Page: crm.Page{Index: 1, Size: 100}}
-		page, err := s.SearchLeads(ctx, c.OrgID, &all, "last_modified_on")
+		page, err := s.SearchLeads(ctx, p.Org.ID, &all, "last_modified_on")
 		if err != nil || len(page) != want {
 			t.Fatalf("SearchLeads: %d leads, %v; want %d", len(page), err, want)
 		}
@@ -415,7 +422,7 @@ func TestLeadCountWindows(t *testing.T) {
 			"all time":  all,
 			"no window": {Page: all.Page},
 		} {
-			if n, err := s.CountLeads(ctx, c.OrgID, &q); err != nil || n != want {
+			if n, err := s.CountLeads(ctx, p.Org.ID, &q); err != nil || n != want {
 				t.Errorf("%s: CountLeads = %d, %v; want %d", name, n, err, want)
 			}
 		}
@@ -427,11 +434,11 @@ func TestLeadCountWindows(t *testing.T) {
 			}
 		}
 		before := crm.LeadQuery{From: all.From, To: last.Add(-time.Second), Page: all.Page}
-		inWindow, err := s.SearchLeads(ctx, c.OrgID, &before, "last_modified_on")
+		inWindow, err := s.SearchLeads(ctx, p.Org.ID, &before, "last_modified_on")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n, err := s.CountLeads(ctx, c.OrgID, &before); err != nil || n != int64(len(inWindow)) {
+		if n, err := s.CountLeads(ctx, p.Org.ID, &before); err != nil || n != int64(len(inWindow)) {
 			t.Errorf("window before the last change: CountLeads = %d, %v; want %d", n, err, len(inWindow))
 		}
 	})

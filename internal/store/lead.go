@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 
 	"github.com/localsquared/localsquared/internal/crm"
@@ -188,24 +189,44 @@ func (s *Store) insertLead(ctx context.Context, tx *sql.Tx, org crm.OrgID, l *cr
 	if err != nil {
 		return internal("store.insertLead", err)
 	}
-	if err := s.insertLeadRow(ctx, tx, org, l, fields); err != nil {
+	if s.d.name == "postgres" {
+		return s.insertLeadRow(ctx, tx, org, l, fields, true) // counted in the same statement
+	}
+	if err := s.insertLeadRow(ctx, tx, org, l, fields, false); err != nil {
 		return err
 	}
 	return s.addLeadCount(ctx, tx, org, 1)
 }
 
-// insertLeadRow inserts l, whose values marshal to fields, without
-// counting it in the org's lead count (the caller does).
-func (s *Store) insertLeadRow(ctx context.Context, tx *sql.Tx, org crm.OrgID, l *crm.Lead, fields []byte) error {
-	st, err := s.txStmt(ctx, tx, `INSERT INTO leads (id, org_id, auto_id, email_key, phone_key, mobile_key, owner_id,
+const insertLeadSQL = `INSERT INTO leads (id, org_id, auto_id, email_key, phone_key, mobile_key, owner_id,
 		first_name_key, last_name_key, company_key, created_by, modified_by, created_on, modified_on, last_modified_on, fields)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// pgInsertCountedLeadSQL is insertLeadSQL adding the lead to a shard of
+// its org's count (as pgLeadCountSQL) in the same statement, which saves
+// a single create a round trip.
+const pgInsertCountedLeadSQL = `WITH ins AS (` + insertLeadSQL + ` RETURNING org_id)
+	INSERT INTO lead_counts (org_id, shard, n) SELECT org_id, ?, 1 FROM ins
+	ON CONFLICT (org_id, shard) DO UPDATE SET n = lead_counts.n + excluded.n`
+
+// insertLeadRow inserts l, whose values marshal to fields, and its unique
+// values. Only counted (PostgreSQL) adds it to the org's lead count;
+// otherwise the caller does.
+func (s *Store) insertLeadRow(ctx context.Context, tx *sql.Tx, org crm.OrgID, l *crm.Lead, fields []byte, counted bool) error {
+	q := insertLeadSQL
+	if counted {
+		q = pgInsertCountedLeadSQL
+	}
+	st, err := s.txStmt(ctx, tx, q)
 	if err != nil {
 		return internal("store.insertLead", err)
 	}
 	args := append([]any{l.ID, org, l.AutoID}, leadKeys(l.Values)...)
-	_, err = st.ExecContext(ctx, append(args, l.CreatedBy, l.ModifiedBy,
-		ms(l.CreatedOn), ms(l.ModifiedOn), ms(l.LastModifiedOn), string(fields))...)
+	args = append(args, l.CreatedBy, l.ModifiedBy, ms(l.CreatedOn), ms(l.ModifiedOn), ms(l.LastModifiedOn), string(fields))
+	if counted {
+		args = append(args, rand.IntN(leadCountShards))
+	}
+	_, err = st.ExecContext(ctx, args...)
 	if err != nil {
 		return leadWriteError("store.insertLead", err)
 	}

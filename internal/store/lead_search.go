@@ -309,14 +309,11 @@ func (s *Store) CountLeads(ctx context.Context, org crm.OrgID, q *crm.LeadQuery)
 	return n, internal("store.CountLeads", err)
 }
 
-// addLeadCount adds delta to the org's kept lead count (migrations 0011
-// and, for PostgreSQL's shards, 0013).
+// addLeadCount adds delta to the org's kept lead count (migration 0011;
+// on PostgreSQL to one of its shards, 0013).
 func (s *Store) addLeadCount(ctx context.Context, tx *sql.Tx, org crm.OrgID, delta int64) error {
 	if s.d.name == "postgres" {
-		// One of the org's shards (migration 0013), so that concurrent
-		// inserts rarely wait for each other's commit on one row.
-		_, err := tx.ExecContext(ctx, `INSERT INTO lead_counts (org_id, shard, n) VALUES ($1, $2, $3)
-			ON CONFLICT (org_id, shard) DO UPDATE SET n = lead_counts.n + excluded.n`, org, rand.IntN(leadCountShards), delta)
+		_, err := tx.ExecContext(ctx, pgLeadCountSQL, org, rand.IntN(leadCountShards), delta)
 		return internal("store.addLeadCount", err)
 	}
 	st, err := s.txStmt(ctx, tx, `INSERT INTO lead_counts (org_id, n) VALUES (?, ?)
@@ -329,8 +326,12 @@ func (s *Store) addLeadCount(ctx context.Context, tx *sql.Tx, org crm.OrgID, del
 }
 
 // leadCountShards is how many rows an org's lead count is spread over on
-// PostgreSQL.
+// PostgreSQL (migration 0013).
 const leadCountShards = 64
+
+// pgLeadCountSQL adds $3 to shard $2 of org $1's lead count.
+const pgLeadCountSQL = `INSERT INTO lead_counts (org_id, shard, n) VALUES ($1, $2, $3)
+	ON CONFLICT (org_id, shard) DO UPDATE SET n = lead_counts.n + excluded.n`
 
 func (s *Store) queryLeads(ctx context.Context, op, q string, args ...any) ([]*crm.Lead, error) {
 	return s.querySomeLeads(ctx, op, nil, q, args...)

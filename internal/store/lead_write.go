@@ -608,7 +608,7 @@ func (s *Store) BulkCreateLeads(ctx context.Context, p *crm.Principal, rows []Bu
 		id := ids[0]
 		ids = ids[1:]
 		l := newLead(p, r.vals, id, now)
-		if err := s.insertLeadRow(ctx, tx, p.Org.ID, l, r.fields); err != nil {
+		if err := s.insertLeadRow(ctx, tx, p.Org.ID, l, r.fields, false); err != nil {
 			return err
 		}
 		out.ID, out.Created = l.ID, true

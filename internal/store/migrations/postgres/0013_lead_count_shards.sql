@@ -1,8 +1,9 @@
--- Each org's lead count on PostgreSQL, in 64 shards: a lead insert or
--- delete adds to one shard picked at random, so concurrent inserts of an
--- org rarely wait on the same row, and Leads.RecentlyModified over a
--- window that holds every lead reads the sum instead of counting a
--- million index entries (migration 0011 left this table empty).
+-- Each org's lead count on PostgreSQL, so that Leads.RecentlyModified over
+-- a window that holds every lead reads a sum instead of counting a million
+-- index entries (migration 0011 left lead_counts empty). The count is
+-- spread over 64 rows an org: a lead insert or delete, or a bulk call once,
+-- adds to one picked at random, in its own transaction, so concurrent
+-- inserts rarely wait on one row.
 DROP TABLE lead_counts;
 CREATE TABLE lead_counts (
     org_id BIGINT  NOT NULL REFERENCES orgs (id),

@@ -305,7 +305,7 @@ func (sd *seeder) postActivities(ctx context.Context, ids []string) error {
 		}
 		prev := done
 		done += len(rows)
-		if done >= 2*analyzed {
+		if done > analyzed && done >= 2*analyzed {
 			if err := sd.st.Analyze(ctx); err != nil {
 				return err
 			}

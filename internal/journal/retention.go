@@ -224,7 +224,7 @@ func (j *Journal) pruneBatch(ctx context.Context, org int64, sel string, args []
 	}
 	var n int
 	var freed int64
-	segs := map[int64]*segCount{}
+	segs := segCounts{}
 	for res.Next() {
 		var size, seg int64
 		var recLen int32
@@ -234,11 +234,9 @@ func (j *Journal) pruneBatch(ctx context.Context, org int64, sel string, args []
 		}
 		n++
 		freed += size
-		if segs[seg] == nil {
-			segs[seg] = &segCount{}
-		}
-		segs[seg].entries++
-		segs[seg].bytes += int64(recLen)
+		c := segs.of(seg)
+		c.entries++
+		c.bytes += int64(recLen)
 	}
 	res.Close()
 	if err := res.Err(); err != nil {

@@ -474,6 +474,19 @@ const indexedSQL = `INSERT INTO journal_indexed (one, seq) VALUES (1, ?)
 // segCount is what a batch adds to one segment's journal_segments row.
 type segCount struct{ entries, bytes, lo, hi int64 }
 
+// segCounts are the segCount of each segment a batch touches.
+type segCounts map[int64]*segCount
+
+// of returns seg's count, adding it when new.
+func (m segCounts) of(seg int64) *segCount {
+	c := m[seg]
+	if c == nil {
+		c = &segCount{}
+		m[seg] = c
+	}
+	return c
+}
+
 func (c *segCount) add(seq int64, n int32) {
 	if c.entries == 0 || seq < c.lo {
 		c.lo = seq
@@ -498,7 +511,7 @@ func (j *Journal) insertRows(ctx context.Context, entries []*Entry, usage bool) 
 	// so rows cost no round trips, and a prepared statement skips SQL
 	// parsing, which dominates a many-row VALUES statement.
 	st := tx.StmtContext(ctx, j.insertOne)
-	segs := map[int64]*segCount{}
+	segs := segCounts{}
 	var top int64
 	for _, e := range entries {
 		top = max(top, e.ID)
@@ -506,12 +519,7 @@ func (j *Journal) insertRows(ctx context.Context, entries []*Entry, usage bool) 
 			e.Status, e.ExceptionType, e.RequestID, e.size(), e.seg, e.off, e.n); err != nil {
 			return fmt.Errorf("journal: insert: %w", err)
 		}
-		c := segs[e.seg]
-		if c == nil {
-			c = &segCount{}
-			segs[e.seg] = c
-		}
-		c.add(e.ID, e.n)
+		segs.of(e.seg).add(e.ID, e.n)
 	}
 	for seg, c := range segs {
 		if _, err := tx.ExecContext(ctx, segmentCountSQL, seg, c.entries, c.bytes, c.lo, c.hi); err != nil {

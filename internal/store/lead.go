@@ -206,8 +206,7 @@ const insertLeadSQL = `INSERT INTO leads (id, org_id, auto_id, email_key, phone_
 // its org's count (as pgLeadCountSQL) in the same statement, which saves
 // a single create a round trip.
 const pgInsertCountedLeadSQL = `WITH ins AS (` + insertLeadSQL + ` RETURNING org_id)
-	INSERT INTO lead_counts (org_id, shard, n) SELECT org_id, ?, 1 FROM ins
-	ON CONFLICT (org_id, shard) DO UPDATE SET n = lead_counts.n + excluded.n`
+	INSERT INTO lead_counts (org_id, shard, n) SELECT org_id, ?, 1 FROM ins` + pgLeadCountUpsert
 
 // insertLeadRow inserts l, whose values marshal to fields, and its unique
 // values. Only counted (PostgreSQL) adds it to the org's lead count;

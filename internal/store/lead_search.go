@@ -329,9 +329,11 @@ func (s *Store) addLeadCount(ctx context.Context, tx *sql.Tx, org crm.OrgID, del
 // PostgreSQL (migration 0013).
 const leadCountShards = 64
 
+// pgLeadCountUpsert makes an insert into lead_counts add to the shard.
+const pgLeadCountUpsert = ` ON CONFLICT (org_id, shard) DO UPDATE SET n = lead_counts.n + excluded.n`
+
 // pgLeadCountSQL adds $3 to shard $2 of org $1's lead count.
-const pgLeadCountSQL = `INSERT INTO lead_counts (org_id, shard, n) VALUES ($1, $2, $3)
-	ON CONFLICT (org_id, shard) DO UPDATE SET n = lead_counts.n + excluded.n`
+const pgLeadCountSQL = `INSERT INTO lead_counts (org_id, shard, n) VALUES ($1, $2, $3)` + pgLeadCountUpsert
 
 func (s *Store) queryLeads(ctx context.Context, op, q string, args ...any) ([]*crm.Lead, error) {
 	return s.querySomeLeads(ctx, op, nil, q, args...)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/localsquared/localsquared/internal/crm"
+	"github.com/localsquared/localsquared/internal/jsonscan"
 	"github.com/localsquared/localsquared/internal/store"
 	"github.com/localsquared/localsquared/lsq"
 )
@@ -621,21 +622,21 @@ func writeActivityPage(c *call, page *store.ActivityPage) {
 // equal); a page of 25 answers without reflection.
 func (r *trailRecord) appendJSON(b []byte) []byte {
 	b = append(b, `{"Id":`...)
-	b = appendString(b, r.Id)
+	b = jsonscan.AppendString(b, r.Id)
 	b = append(b, `,"EventCode":`...)
 	b = strconv.AppendInt(b, int64(r.EventCode), 10)
 	b = append(b, `,"EventName":`...)
-	b = appendString(b, r.EventName)
+	b = jsonscan.AppendString(b, r.EventName)
 	b = append(b, `,"ActivityScore":`...)
 	b = strconv.AppendInt(b, r.ActivityScore, 10)
 	b = append(b, `,"CreatedOn":`...)
-	b = appendString(b, r.CreatedOn)
+	b = jsonscan.AppendString(b, r.CreatedOn)
 	b = append(b, `,"ModifiedOn":`...)
-	b = appendString(b, r.ModifiedOn)
+	b = jsonscan.AppendString(b, r.ModifiedOn)
 	b = append(b, `,"ActivityType":`...)
 	b = strconv.AppendInt(b, int64(r.ActivityType), 10)
 	b = append(b, `,"Type":`...)
-	b = appendString(b, r.Type)
+	b = jsonscan.AppendString(b, r.Type)
 	b = append(b, `,"IsEmailType":`...)
 	b = strconv.AppendBool(b, r.IsEmailType)
 	b = append(b, `,"SessionId":`...)
@@ -647,7 +648,7 @@ func (r *trailRecord) appendJSON(b []byte) []byte {
 	b = append(b, `,"Longitude":`...)
 	b = appendStringPtr(b, r.Longitude)
 	b = append(b, `,"RelatedProspectId":`...)
-	b = appendString(b, r.RelatedProspectId)
+	b = jsonscan.AppendString(b, r.RelatedProspectId)
 	b = append(b, `,"Data":`...)
 	if r.Data == nil {
 		b = append(b, "null"...)
@@ -658,9 +659,9 @@ func (r *trailRecord) appendJSON(b []byte) []byte {
 				b = append(b, ',')
 			}
 			b = append(b, `{"Key":`...)
-			b = appendString(b, kv.Key)
+			b = jsonscan.AppendString(b, kv.Key)
 			b = append(b, `,"Value":`...)
-			b = appendString(b, kv.Value)
+			b = jsonscan.AppendString(b, kv.Value)
 			b = append(b, '}')
 		}
 		b = append(b, ']')
@@ -671,9 +672,9 @@ func (r *trailRecord) appendJSON(b []byte) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendString(b, k)
+			b = jsonscan.AppendString(b, k)
 			b = append(b, ':')
-			b = appendString(b, r.ActivityFields[k])
+			b = jsonscan.AppendString(b, r.ActivityFields[k])
 		}
 		b = append(b, '}')
 	}
@@ -684,7 +685,7 @@ func appendStringPtr(b []byte, s *string) []byte {
 	if s == nil {
 		return append(b, "null"...)
 	}
-	return appendString(b, *s)
+	return jsonscan.AppendString(b, *s)
 }
 
 // fieldDescriptor is one field of an activity type or activity, in

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/localsquared/localsquared/internal/crm"
+	"github.com/localsquared/localsquared/internal/jsonscan"
 	"github.com/localsquared/localsquared/internal/store"
 )
 
@@ -199,9 +200,9 @@ func (a *API) searchActivities(c *call) error {
 			if j > 0 {
 				b = append(b, ',')
 			}
-			b = appendString(b, k)
+			b = jsonscan.AppendString(b, k)
 			b = append(b, ':')
-			b = appendString(b, m[k])
+			b = jsonscan.AppendString(b, m[k])
 		}
 		list[i] = append(b, '}')
 	}

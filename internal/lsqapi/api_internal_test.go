@@ -56,13 +56,3 @@ func TestScalarText(t *testing.T) {
 		}
 	}
 }
-
-func TestAppendStringMatchesEncodingJSON(t *testing.T) {
-	for _, s := range []string{"", "plain", `q"uote\`, "tab\tnl\ncr\r", "\x00\x1f", "<a&b>", "é漢字", "\u2028\u2029", "bad\xffutf8"} {
-		got := string(appendString(nil, s))
-		want, _ := jsonMarshalString(s)
-		if got != want {
-			t.Errorf("appendString(%q) = %s, want %s", s, got, want)
-		}
-	}
-}

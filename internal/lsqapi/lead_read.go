@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/localsquared/localsquared/internal/crm"
+	"github.com/localsquared/localsquared/internal/jsonscan"
 )
 
 // Lead read caps and defaults (spec §1.7).
@@ -285,7 +286,7 @@ func appendFlatLeads(b []byte, cols []*crm.Field, leads []*crm.Lead) []byte {
 			if j > 0 {
 				b = append(b, ',')
 			}
-			b = appendString(b, f.SchemaName)
+			b = jsonscan.AppendString(b, f.SchemaName)
 			b = append(b, ':')
 			b = appendLeadValue(b, f.SchemaName, l)
 		}
@@ -303,7 +304,7 @@ func appendPropertyList(b []byte, cols []*crm.Field, l *crm.Lead, extra ...strin
 			b = append(b, ',')
 		}
 		b = append(b, `{"Attribute":`...)
-		b = appendString(b, f.SchemaName)
+		b = jsonscan.AppendString(b, f.SchemaName)
 		b = append(b, `,"Value":`...)
 		b = appendLeadValue(b, f.SchemaName, l)
 		b = append(b, '}')
@@ -313,9 +314,9 @@ func appendPropertyList(b []byte, cols []*crm.Field, l *crm.Lead, extra ...strin
 			b = append(b, ',')
 		}
 		b = append(b, `{"Attribute":`...)
-		b = appendString(b, extra[i])
+		b = jsonscan.AppendString(b, extra[i])
 		b = append(b, `,"Value":`...)
-		b = appendString(b, extra[i+1])
+		b = jsonscan.AppendString(b, extra[i+1])
 		b = append(b, '}')
 	}
 	return append(b, "]}"...)

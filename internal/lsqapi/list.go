@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/localsquared/localsquared/internal/crm"
+	"github.com/localsquared/localsquared/internal/jsonscan"
 	"github.com/localsquared/localsquared/internal/store"
 )
 
@@ -259,7 +260,7 @@ func (a *API) leadsInList(c *call) error {
 		b = append(b, `{"LeadPropertyList":[`...)
 		for _, name := range cols {
 			b = append(b, `{"Attribute":`...)
-			b = appendString(b, name)
+			b = jsonscan.AppendString(b, name)
 			b = append(b, `,"Value":`...)
 			b = appendLeadValue(b, name, &leads[i])
 			b = append(b, `,"Fields":null},`...)

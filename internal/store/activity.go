@@ -64,12 +64,8 @@ func (s *Store) lockLead(ctx context.Context, tx *sql.Tx, org crm.OrgID, id stri
 // touchLead writes the lead's values and LeadLastModifiedOn after
 // activities changed its score or roll-ups; ModifiedOn stays.
 func (s *Store) touchLead(ctx context.Context, tx *sql.Tx, org crm.OrgID, l *crm.Lead) error {
-	fields, err := json.Marshal(l.Values)
-	if err != nil {
-		return internal("store.touchLead", err)
-	}
-	_, err = s.txExec(ctx, tx, `UPDATE leads SET fields = ?, last_modified_on = ? WHERE org_id = ? AND id = ?`,
-		string(fields), ms(l.LastModifiedOn), org, l.ID)
+	_, err := s.txExec(ctx, tx, `UPDATE leads SET fields = ?, last_modified_on = ? WHERE org_id = ? AND id = ?`,
+		string(encodeFields(l.Values)), ms(l.LastModifiedOn), org, l.ID)
 	return internal("store.touchLead", err)
 }
 
@@ -104,10 +100,7 @@ func (s *Store) insertActivity(ctx context.Context, tx *sql.Tx, org crm.OrgID, l
 	if a.Fields == nil {
 		a.Fields = map[string]string{}
 	}
-	fields, err := json.Marshal(a.Fields)
-	if err != nil {
-		return internal("store.insertActivity", err)
-	}
+	fields := encodeFields(a.Fields)
 	var data any
 	if a.Data != nil {
 		b, err := json.Marshal(a.Data)
@@ -118,6 +111,7 @@ func (s *Store) insertActivity(ctx context.Context, tx *sql.Tx, org crm.OrgID, l
 	}
 	args := []any{a.ID, org, a.LeadID, a.Code, a.Note, a.Status, a.Owner, a.Score, a.Engagement, string(fields), data,
 		a.CreatedBy, a.ModifiedBy, ms(a.On), ms(now), ms(now)}
+	var err error
 	if s.d.name == "postgres" {
 		err = s.txQueryRow(ctx, tx, insertActivitySQL, args...).Scan(&a.AutoID)
 	} else {
@@ -657,10 +651,7 @@ func (s *Store) UpdateActivity(ctx context.Context, p *crm.Principal, id string,
 		}
 		now := fromMS(ms(s.now(p.Org.ClockOffset)))
 		a.Fields, a.ModifiedBy, a.ModifiedOn = fields, p.User.ID, now
-		b, err := json.Marshal(a.Fields)
-		if err != nil {
-			return internal("store.UpdateActivity", err)
-		}
+		b := encodeFields(a.Fields)
 		if _, err := tx.ExecContext(ctx, s.d.q(`UPDATE activities SET note = ?, status = ?, owner_id = ?, fields = ?, modified_by = ?, modified_on = ?
 			WHERE org_id = ? AND id = ?`), a.Note, a.Status, a.Owner, string(b), a.ModifiedBy, ms(now), p.Org.ID, a.ID); err != nil {
 			return internal("store.UpdateActivity", err)

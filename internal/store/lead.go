@@ -185,10 +185,7 @@ func leadKeys(vals map[string]string) []any {
 
 // insertLead inserts l and counts it in the org's lead count.
 func (s *Store) insertLead(ctx context.Context, tx *sql.Tx, org crm.OrgID, l *crm.Lead) error {
-	fields, err := json.Marshal(l.Values)
-	if err != nil {
-		return internal("store.insertLead", err)
-	}
+	fields := encodeFields(l.Values)
 	if s.d.name == "postgres" {
 		return s.insertLeadRow(ctx, tx, org, l, fields, true) // counted in the same statement
 	}
@@ -279,10 +276,7 @@ func (s *Store) UpdateLead(ctx context.Context, p *crm.Principal, id string, att
 }
 
 func (s *Store) saveLead(ctx context.Context, tx *sql.Tx, org crm.OrgID, l *crm.Lead) error {
-	fields, err := json.Marshal(l.Values)
-	if err != nil {
-		return internal("store.saveLead", err)
-	}
+	fields := encodeFields(l.Values)
 	st, err := s.txStmt(ctx, tx, `UPDATE leads SET email_key = ?, phone_key = ?, mobile_key = ?, owner_id = ?,
 		first_name_key = ?, last_name_key = ?, company_key = ?,
 		modified_by = ?, modified_on = ?, last_modified_on = ?, fields = ? WHERE org_id = ? AND id = ?`)

@@ -81,11 +81,20 @@ const (
 	sqliteInsertActivitySQL = insertActivityRow + `, auto_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)`
 )
 
-// nextActivitySQL takes the next ProspectActivityAutoId on SQLite.
-const nextActivitySQL = `UPDATE activity_seq SET last = last + 1 WHERE one = 1 RETURNING last`
+// reserveActivitySQL takes the next n ProspectActivityAutoIds on SQLite.
+const reserveActivitySQL = `UPDATE activity_seq SET last = last + ? WHERE one = 1 RETURNING last`
+
+// reserveAutoIDs takes n ProspectActivityAutoIds on SQLite and returns
+// the first; a bulk call takes its rows' ids in one statement.
+func (s *Store) reserveAutoIDs(ctx context.Context, tx *sql.Tx, n int) (int64, error) {
+	var last int64
+	err := s.txQueryRow(ctx, tx, reserveActivitySQL, n).Scan(&last)
+	return last - int64(n) + 1, err
+}
 
 // insertActivity writes a (of type t) on lead l, whose row the caller has
-// locked, and applies it to l in memory: Score, EngagementScore, the
+// locked, and applies it to l in memory (on SQLite a.AutoID, when set, is
+// one the caller reserved): Score, EngagementScore, the
 // ProspectActivity*_Max/_Min roll-ups and LeadLastModifiedOn. When
 // a.Engagement is not 0 the caller recomputes EngagementScore (once per
 // lead per transaction, s.engagement) and then writes l (touchLead, or
@@ -116,8 +125,12 @@ func (s *Store) insertActivity(ctx context.Context, tx *sql.Tx, org crm.OrgID, l
 		err = s.txQueryRow(ctx, tx, insertActivitySQL, args...).Scan(&a.AutoID)
 	} else {
 		// SQLite keys activities by lead (migration 0012), so auto_id comes
-		// from activity_seq rather than the rowid.
-		if err = s.txQueryRow(ctx, tx, nextActivitySQL).Scan(&a.AutoID); err == nil {
+		// from activity_seq rather than the rowid: reserved by the caller
+		// for a batch (reserveAutoIDs), else taken here.
+		if a.AutoID == 0 {
+			a.AutoID, err = s.reserveAutoIDs(ctx, tx, 1)
+		}
+		if err == nil {
 			_, err = s.txExec(ctx, tx, sqliteInsertActivitySQL, append(args, a.AutoID)...)
 		}
 	}
@@ -495,6 +508,15 @@ func (s *Store) PostActivities(ctx context.Context, p *crm.Principal, searchBy s
 		leads := map[string]*crm.Lead{}
 		engaged := map[string]bool{}
 		var order []*crm.Lead
+		// Every row is checked and its lead locked first; then the rows
+		// that passed are inserted, their auto_ids reserved at once.
+		type post struct {
+			i int
+			l *crm.Lead
+			t *crm.ActivityType
+			a *crm.Activity
+		}
+		var posts []post
 		for i := range rows {
 			r := &rows[i]
 			if r.Err != nil {
@@ -537,13 +559,26 @@ func (s *Store) PostActivities(ctx context.Context, p *crm.Principal, searchBy s
 				leads[nid] = l
 				order = append(order, l)
 			}
-			if err := s.insertActivity(ctx, tx, p.Org.ID, l, t, a, now); err != nil {
+			posts = append(posts, post{i, l, t, a})
+		}
+		var next int64
+		if s.d.name != "postgres" && len(posts) > 0 {
+			var err error
+			if next, err = s.reserveAutoIDs(ctx, tx, len(posts)); err != nil {
+				return internal("store.PostActivities", err)
+			}
+		}
+		for _, r := range posts {
+			if next != 0 {
+				r.a.AutoID, next = next, next+1
+			}
+			if err := s.insertActivity(ctx, tx, p.Org.ID, r.l, r.t, r.a, now); err != nil {
 				return err
 			}
-			if a.Engagement != 0 {
-				engaged[nid] = true
+			if r.a.Engagement != 0 {
+				engaged[r.l.ID] = true
 			}
-			out[i].ID = a.ID
+			out[r.i].ID = r.a.ID
 		}
 		for _, l := range order {
 			if engaged[l.ID] {

@@ -100,3 +100,65 @@ func TestLeadRefsRaceMergeAndDelete(t *testing.T) {
 		}
 	})
 }
+
+// TestBulkActivityAutoIDs: a bulk call numbers the rows it posts in row
+// order, consecutively: a row that fails takes no number (SQLite reserves
+// the numbers of the rows that passed in one statement; PostgreSQL's
+// identity gives them row by row), and the next post continues.
+func TestBulkActivityAutoIDs(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		p := setupDeletes(t, s)
+		typ := &crm.ActivityType{Name: "Visit", DisplayName: "Visit", Score: 2, Active: true}
+		if err := s.CreateActivityType(ctx, &p.Org, typ); err != nil {
+			t.Fatal(err)
+		}
+		l, err := s.CreateLead(ctx, p, attrs("EmailAddress", "auto@ids.test"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		autoID := func(id string) int64 {
+			t.Helper()
+			a, err := s.Activity(ctx, p.Org.ID, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return a.AutoID
+		}
+		first, _, err := s.PostActivity(ctx, p, l.ID, crm.ActivityInput{Code: typ.Code})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := crm.ActivityInput{Code: typ.Code}
+		rows := []store.BulkActivity{{LeadID: l.ID, Input: in}, {LeadID: crm.NewID(), Input: in},
+			{LeadID: l.ID, Input: crm.ActivityInput{Code: 9999}}, {LeadID: l.ID, Input: in}, {LeadID: l.ID, Input: in}}
+		res, err := s.PostActivities(ctx, p, "", rows)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []int64
+		for i, r := range res {
+			if (r.Err != nil) != (i == 1 || i == 2) {
+				t.Fatalf("row %d: %+v", i, r)
+			}
+			if r.Err == nil {
+				got = append(got, autoID(r.ID)-first.AutoID)
+			}
+		}
+		last, _, err := s.PostActivity(ctx, p, l.ID, crm.ActivityInput{Code: typ.Code})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, last.AutoID-first.AutoID)
+		if want := []int64{1, 2, 3, 4}; fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("auto ids after the first post: %v, want %v", got, want)
+		}
+		lead, err := s.Lead(ctx, p.Org.ID, l.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if lead.Values["Score"] != "10" {
+			t.Errorf("Score %q after 5 posts of score 2", lead.Values["Score"])
+		}
+	})
+}

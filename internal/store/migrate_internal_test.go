@@ -120,8 +120,8 @@ func TestActivitiesByLeadMigration(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tx.Rollback()
-	var next int64
-	if err := tx.QueryRowContext(ctx, nextActivitySQL).Scan(&next); err != nil {
+	next, err := s.reserveAutoIDs(ctx, tx, 1)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if next != 8 {

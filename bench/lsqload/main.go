@@ -20,6 +20,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -40,6 +41,7 @@ type config struct {
 	sample      string
 	check       bool
 	label       string
+	client      string
 }
 
 // Result is the JSON line printed for a run.
@@ -83,6 +85,8 @@ func run(args []string, out io.Writer) error {
 	fs.StringVar(&c.sample, "sample", "", "take leads and activities from this lsqseed-sample.json instead of seeding through the API")
 	fs.BoolVar(&c.check, "check", true, "check every response body")
 	fs.StringVar(&c.label, "label", "", "free text copied into the result line")
+	fs.StringVar(&c.client, "client", "raw", "HTTP client of the timed run: raw (one connection per client, lsqload's own HTTP/1.1) or net/http")
+	cpuProfile := fs.String("cpuprofile", "", "write lsqload's own CPU profile of the timed run to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -91,6 +95,12 @@ func run(args []string, out io.Writer) error {
 	}
 	if err := checkLoopback(c.base); err != nil {
 		return err
+	}
+	if c.client != "raw" && c.client != "net/http" {
+		return fmt.Errorf("-client must be raw or net/http, not %q", c.client)
+	}
+	if c.client == "raw" && !strings.HasPrefix(c.base, "http://") {
+		return errors.New("-client raw speaks plain http:// only; use -client net/http")
 	}
 	if c.access == "" || c.secret == "" {
 		b, err := os.ReadFile(filepath.Join(*dataDir, "credentials.json"))
@@ -111,7 +121,18 @@ func run(args []string, out io.Writer) error {
 	if err := l.prepare(op); err != nil {
 		return err
 	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
 	res := l.drive(op)
+	pprof.StopCPUProfile() // a no-op without -cpuprofile
 	return json.NewEncoder(out).Encode(res)
 }
 
@@ -134,11 +155,13 @@ func checkLoopback(base string) error {
 
 type loader struct {
 	cfg    config
-	client *http.Client
-	run    int64 // distinguishes values created by this run
+	client *http.Client // the seeding, and the timed run of -client net/http
+	run    int64        // distinguishes values created by this run
 	ids    []string
 	emails []string
 	seq    atomic.Int64
+
+	addr, host, path string // -client raw: the server's address, Host header and path prefix
 
 	code     int          // the LsqLoad activity type
 	actLeads []sampleLead // leads with activities, and how many they had
@@ -147,7 +170,14 @@ type loader struct {
 
 func newLoader(c config) *loader {
 	tr := &http.Transport{MaxIdleConns: c.concurrency * 2, MaxIdleConnsPerHost: c.concurrency * 2, IdleConnTimeout: 30 * time.Second}
-	return &loader{cfg: c, client: &http.Client{Transport: tr, Timeout: 30 * time.Second}, run: time.Now().UnixNano() % 1_000_000_000}
+	l := &loader{cfg: c, client: &http.Client{Transport: tr, Timeout: 30 * time.Second}, run: time.Now().UnixNano() % 1_000_000_000}
+	if u, err := url.Parse(c.base); err == nil { // checkLoopback parsed it already
+		l.host, l.addr, l.path = u.Host, u.Host, strings.TrimSuffix(u.Path, "/")
+		if u.Port() == "" {
+			l.addr = net.JoinHostPort(u.Hostname(), "80")
+		}
+	}
+	return l
 }
 
 // receivedKey carries a worker's *time.Time, which call sets when it has
@@ -155,8 +185,26 @@ func newLoader(c config) *loader {
 // lsqload checks the body.
 type receivedKey struct{}
 
+// connKey carries a worker's *rawConn in the timed run of -client raw.
+type connKey struct{}
+
 // call sends one request and returns the body; a non-200 status is an error.
 func (l *loader) call(ctx context.Context, method, op, query string, body []byte) ([]byte, error) {
+	if rc, ok := ctx.Value(connKey{}).(*rawConn); ok {
+		target := l.path + "/v2/" + op
+		if query != "" {
+			target += "?" + query
+		}
+		hdr := []string{"x-LSQ-AccessKey", l.cfg.access, "x-LSQ-SecretKey", l.cfg.secret}
+		if body != nil {
+			hdr = append(hdr, "Content-Type", "application/json")
+		}
+		status, b, err := rc.do(ctx, method, target, hdr, body)
+		if err != nil {
+			return nil, err
+		}
+		return l.received(ctx, op, status, b)
+	}
 	u := strings.TrimSuffix(l.cfg.base, "/") + "/v2/" + op
 	if query != "" {
 		u += "?" + query
@@ -183,11 +231,17 @@ func (l *loader) call(ctx context.Context, method, op, query string, body []byte
 	if err != nil {
 		return nil, err
 	}
+	return l.received(ctx, op, res.StatusCode, b)
+}
+
+// received ends the call's latency (receivedKey) and makes a non-200
+// status an error.
+func (l *loader) received(ctx context.Context, op string, status int, b []byte) ([]byte, error) {
 	if t, ok := ctx.Value(receivedKey{}).(*time.Time); ok {
 		*t = time.Now()
 	}
-	if res.StatusCode != http.StatusOK {
-		return b, fmt.Errorf("%s: HTTP %d: %.200s", op, res.StatusCode, b)
+	if status != http.StatusOK {
+		return b, fmt.Errorf("%s: HTTP %d: %.200s", op, status, b)
 	}
 	return b, nil
 }
@@ -276,11 +330,16 @@ func (l *loader) drive(op opSpec) Result {
 			rng := rand.New(rand.NewPCG(uint64(w), uint64(l.run)))
 			var received time.Time
 			wctx := context.WithValue(ctx, receivedKey{}, &received)
+			if l.cfg.client == "raw" {
+				rc := newRawConn(l.addr, l.host)
+				defer rc.close()
+				wctx = context.WithValue(wctx, connKey{}, rc)
+			}
 			for ctx.Err() == nil && requests.Add(1) <= l.cfg.maxRequests {
 				t0 := time.Now()
 				received = time.Time{}
 				n, err := op.do(wctx, l, rng)
-				if ctx.Err() != nil && err != nil {
+				if err != nil && (ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded)) {
 					requests.Add(-1) // cut off by the deadline, not a server error
 					return
 				}

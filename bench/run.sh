@@ -59,7 +59,7 @@ done
   echo "- PostgreSQL: $(psql "$PG_DSN" -tAc 'SHOW server_version' 2>/dev/null || echo n/a)"
   echo "- SQLite: modernc.org/sqlite $(go list -m -f '{{.Version}}' modernc.org/sqlite)"
   echo "- Each operation ran ${DURATION} with ${CLIENTS} clients (4 for search-like and recent), after seeding ${SEED} leads;"
-  echo "  the load generator (bench/lsqload) shares the cores with the server, so compare figures within one run."
+  echo "  the load generator (bench/lsqload, with its own HTTP/1.1 client) shares the cores with the server, so compare figures within one run."
   echo "- Every row was verified by the load tool (-check); \"n/a\" means the operation is not served."
 } > "$work/header.md"
 # The hand-written "At scale" section (bench/act10m.sh and the large runs) is kept.

@@ -1,6 +1,7 @@
 package lsqapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -44,6 +45,13 @@ type errorBody struct {
 	ExceptionMessage string
 }
 
+// clientClosed answers a call whose client went away (nginx's 499 "client
+// closed request"); only the journal sees it.
+var clientClosed = struct {
+	status int
+	typ    string
+}{499, "MXClientClosedRequestException"}
+
 // RetryAfter is implemented by rate-limit errors that know when the caller
 // may try again.
 type RetryAfter interface{ RetryAfterSeconds() int }
@@ -60,7 +68,13 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	}
 	msg := crm.MessageOf(err)
 	reqID := crm.RequestID(r.Context())
-	if kind == crm.KindInternal || kind == crm.KindUnavailable {
+	if kind == crm.KindInternal && errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		// The client closed the connection before the answer was ready:
+		// nothing failed, and nobody will read this. It is not logged as
+		// an internal error; the journal records it as 499.
+		log.InfoContext(r.Context(), "call abandoned by its client", "request_id", reqID, "path", r.URL.Path)
+		e, msg = clientClosed, "The client closed the connection before the response was ready."
+	} else if kind == crm.KindInternal || kind == crm.KindUnavailable {
 		log.ErrorContext(r.Context(), "internal error", "request_id", reqID, "path", r.URL.Path, "err", err)
 		msg = "An unexpected error occurred. Reference: " + reqID
 	}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"runtime"
 	"strings"
@@ -528,6 +529,42 @@ func TestJournalKeepsNoSecrets(t *testing.T) {
 		}
 		if got := journal.ScrubQuery("a=1&SecretKey=s&b=%20&aCCesskey=k&secret%4Bey=s&%zz=1"); got != "a=1&b=%20" {
 			t.Errorf("ScrubQuery = %q", got)
+		}
+	})
+}
+
+// TestJournalClientClosed: a call whose client has gone (its context is
+// cancelled) before the answer is ready is no internal error: the log
+// says so at INFO, and the journal records it as 499.
+func TestJournalClientClosed(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		req := httptest.NewRequest("POST", "/v2/LeadManagement.svc/Lead.Create",
+			strings.NewReader(`[{"Attribute":"EmailAddress","Value":"gone@example.com"}]`)).WithContext(ctx)
+		for k, v := range e.keys() {
+			req.Header.Set(k, v)
+		}
+		rec := httptest.NewRecorder()
+		e.srv.Handler().ServeHTTP(rec, req)
+		rid := rec.Header().Get("X-Request-Id")
+		wantBody := `{"Status":"Error","ExceptionType":"MXClientClosedRequestException","ExceptionMessage":"The client closed the connection before the response was ready."}`
+		if rec.Code != 499 || rec.Body.String() != wantBody {
+			t.Fatalf("%d %s", rec.Code, rec.Body)
+		}
+		p, err := e.srv.Journal.Query(context.Background(), journal.Filter{Org: 0, RequestID: rid})
+		if err != nil || len(p.Entries) != 1 {
+			t.Fatalf("entries %v, %v", p.Entries, err)
+		}
+		if got := p.Entries[0]; got.Status != 499 || got.ExceptionType != "MXClientClosedRequestException" || got.ResponseBody != wantBody {
+			t.Errorf("entry: %+v", got)
+		}
+		logs := e.logs.String()
+		if strings.Contains(logs, "internal error") || !strings.Contains(logs, `msg="call abandoned by its client" request_id=`+rid) {
+			t.Errorf("logs:\n%s", logs)
+		}
+		if r := e.v2("GET", "LeadManagement.svc/Leads.GetByEmailaddress?emailaddress=gone@example.com", ""); r.status != 200 || string(r.body) != "[]" {
+			t.Errorf("the abandoned create wrote a lead: %d %s", r.status, r.body)
 		}
 	})
 }

@@ -5,6 +5,7 @@
 package admin
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -128,12 +129,24 @@ func (a *API) writeProblem(w http.ResponseWriter, r *http.Request, err error) {
 		if errors.Is(err, crm.ErrBadKeys) {
 			detail = "a valid admin token is required (Authorization: Bearer <token>)"
 		}
-		if !ok {
+		title := ""
+		switch {
+		case ok:
+		case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
+			// The client closed the connection first; as on /v2 (lsqapi),
+			// no fault, and nobody reads this.
+			status, title = 499, "Client Closed Request"
+			detail = "the client closed the connection before the response was ready"
+			a.log.InfoContext(r.Context(), "call abandoned by its client", "request_id", crm.RequestID(r.Context()), "path", r.URL.Path)
+		default:
 			status = http.StatusInternalServerError
 			detail = "an unexpected error occurred; reference " + crm.RequestID(r.Context())
 			a.log.ErrorContext(r.Context(), "internal error", "request_id", crm.RequestID(r.Context()), "err", err)
 		}
-		p = Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: detail}
+		if title == "" {
+			title = http.StatusText(status)
+		}
+		p = Problem{Type: "about:blank", Title: title, Status: status, Detail: detail}
 	}
 	b, _ := json.Marshal(p)
 	w.Header().Set("Content-Type", "application/problem+json")

@@ -535,7 +535,8 @@ func TestJournalKeepsNoSecrets(t *testing.T) {
 
 // TestJournalClientClosed: a call whose client has gone (its context is
 // cancelled) before the answer is ready is no internal error: the log
-// says so at INFO, and the journal records it as 499.
+// says so at INFO, and the journal records it as 499. The admin API
+// answers 499 too.
 func TestJournalClientClosed(t *testing.T) {
 	forEach(t, func(t *testing.T, e *env) {
 		ctx, cancel := context.WithCancel(context.Background())
@@ -565,6 +566,19 @@ func TestJournalClientClosed(t *testing.T) {
 		}
 		if r := e.v2("GET", "LeadManagement.svc/Leads.GetByEmailaddress?emailaddress=gone@example.com", ""); r.status != 200 || string(r.body) != "[]" {
 			t.Errorf("the abandoned create wrote a lead: %d %s", r.status, r.body)
+		}
+
+		// The admin API answers such a call alike, as a problem.
+		req = httptest.NewRequest("GET", "/api/v1/orgs/"+itoa(e.org())+"/journal", nil).WithContext(ctx)
+		req.Header.Set("Authorization", "Bearer "+e.creds.AdminToken)
+		rec = httptest.NewRecorder()
+		e.srv.Handler().ServeHTTP(rec, req)
+		want := `{"type":"about:blank","title":"Client Closed Request","status":499,"detail":"the client closed the connection before the response was ready"}`
+		if rec.Code != 499 || rec.Body.String() != want {
+			t.Errorf("admin: %d %s", rec.Code, rec.Body)
+		}
+		if logs := e.logs.String(); strings.Contains(logs, "internal error") || strings.Count(logs, "call abandoned by its client") != 2 {
+			t.Errorf("logs:\n%s", logs)
 		}
 	})
 }

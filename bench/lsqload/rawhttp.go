@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"strconv"
 	"time"
 )
@@ -143,6 +144,8 @@ func (rc *rawConn) roundTrip() (status int, body []byte, started bool, err error
 		}
 	}
 	switch {
+	case status == http.StatusNoContent || status == http.StatusNotModified:
+		// no body, whatever the headers say
 	case chunked:
 		body, err = rc.readChunked()
 	case length >= 0:

@@ -31,6 +31,8 @@ func TestRawConn(t *testing.T) {
 			io.WriteString(w, big)
 		case "/missing":
 			http.Error(w, "no such thing", http.StatusNotFound)
+		case "/empty":
+			w.WriteHeader(http.StatusNoContent)
 		case "/close":
 			w.Header().Set("Connection", "close")
 			io.WriteString(w, "bye")
@@ -53,7 +55,7 @@ func TestRawConn(t *testing.T) {
 		{"POST", "/echo", nil, nil, 200, "POST    "},
 		{"GET", "/big", nil, nil, 200, big},
 		{"GET", "/missing", nil, nil, 404, "no such thing\n"},
-		{"GET", "/echo", nil, nil, 200, "GET    "},
+		{"GET", "/empty", nil, nil, 204, ""},
 		{"GET", "/close", nil, nil, 200, "bye"},
 		{"GET", "/echo?after=close", nil, nil, 200, "GET after=close   "},
 	} {

@@ -65,7 +65,7 @@ func (s *Store) lockLead(ctx context.Context, tx *sql.Tx, org crm.OrgID, id stri
 // activities changed its score or roll-ups; ModifiedOn stays.
 func (s *Store) touchLead(ctx context.Context, tx *sql.Tx, org crm.OrgID, l *crm.Lead) error {
 	_, err := s.txExec(ctx, tx, `UPDATE leads SET fields = ?, last_modified_on = ? WHERE org_id = ? AND id = ?`,
-		string(encodeFields(l.Values)), ms(l.LastModifiedOn), org, l.ID)
+		encodeFields(l.Values), ms(l.LastModifiedOn), org, l.ID)
 	return internal("store.touchLead", err)
 }
 
@@ -109,7 +109,6 @@ func (s *Store) insertActivity(ctx context.Context, tx *sql.Tx, org crm.OrgID, l
 	if a.Fields == nil {
 		a.Fields = map[string]string{}
 	}
-	fields := encodeFields(a.Fields)
 	var data any
 	if a.Data != nil {
 		b, err := json.Marshal(a.Data)
@@ -118,7 +117,7 @@ func (s *Store) insertActivity(ctx context.Context, tx *sql.Tx, org crm.OrgID, l
 		}
 		data = string(b)
 	}
-	args := []any{a.ID, org, a.LeadID, a.Code, a.Note, a.Status, a.Owner, a.Score, a.Engagement, string(fields), data,
+	args := []any{a.ID, org, a.LeadID, a.Code, a.Note, a.Status, a.Owner, a.Score, a.Engagement, encodeFields(a.Fields), data,
 		a.CreatedBy, a.ModifiedBy, ms(a.On), ms(now), ms(now)}
 	var err error
 	if s.d.name == "postgres" {
@@ -686,9 +685,8 @@ func (s *Store) UpdateActivity(ctx context.Context, p *crm.Principal, id string,
 		}
 		now := fromMS(ms(s.now(p.Org.ClockOffset)))
 		a.Fields, a.ModifiedBy, a.ModifiedOn = fields, p.User.ID, now
-		b := encodeFields(a.Fields)
 		if _, err := tx.ExecContext(ctx, s.d.q(`UPDATE activities SET note = ?, status = ?, owner_id = ?, fields = ?, modified_by = ?, modified_on = ?
-			WHERE org_id = ? AND id = ?`), a.Note, a.Status, a.Owner, string(b), a.ModifiedBy, ms(now), p.Org.ID, a.ID); err != nil {
+			WHERE org_id = ? AND id = ?`), a.Note, a.Status, a.Owner, encodeFields(a.Fields), a.ModifiedBy, ms(now), p.Org.ID, a.ID); err != nil {
 			return internal("store.UpdateActivity", err)
 		}
 		for _, c := range changes {

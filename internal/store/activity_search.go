@@ -385,12 +385,8 @@ func (s *Store) repointLeadRefs(ctx context.Context, tx *sql.Tx, p *crm.Principa
 			}
 			changed = append(changed, f.SchemaName)
 		}
-		b, err := json.Marshal(r.fields)
-		if err != nil {
-			return internal("store.repointLeadRefs", err)
-		}
 		if _, err := tx.ExecContext(ctx, s.d.q(`UPDATE activities SET fields = ?, modified_by = ?, modified_on = ? WHERE org_id = ? AND id = ?`),
-			string(b), p.User.ID, ms(now), p.Org.ID, r.id); err != nil {
+			encodeFields(r.fields), p.User.ID, ms(now), p.Org.ID, r.id); err != nil {
 			return internal("store.repointLeadRefs", err)
 		}
 		for _, field := range changed {

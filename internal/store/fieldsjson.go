@@ -11,7 +11,7 @@ import (
 // encodeFields writes a fields column: the JSON object json.Marshal
 // writes for the map, byte for byte, without its reflection and sorting
 // by interface.
-func encodeFields(m map[string]string) []byte { return jsonscan.AppendObject(nil, m) }
+func encodeFields(m map[string]string) string { return string(jsonscan.AppendObject(nil, m)) }
 
 // decodeFields fills m from a lead's fields column: the JSON object of
 // string values that json.Marshal(map[string]string) wrote. It is the

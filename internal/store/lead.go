@@ -208,7 +208,7 @@ const pgInsertCountedLeadSQL = `WITH ins AS (` + insertLeadSQL + ` RETURNING org
 // insertLeadRow inserts l, whose values marshal to fields, and its unique
 // values. Only counted (PostgreSQL) adds it to the org's lead count;
 // otherwise the caller does.
-func (s *Store) insertLeadRow(ctx context.Context, tx *sql.Tx, org crm.OrgID, l *crm.Lead, fields []byte, counted bool) error {
+func (s *Store) insertLeadRow(ctx context.Context, tx *sql.Tx, org crm.OrgID, l *crm.Lead, fields string, counted bool) error {
 	q := insertLeadSQL
 	if counted {
 		q = pgInsertCountedLeadSQL
@@ -218,7 +218,7 @@ func (s *Store) insertLeadRow(ctx context.Context, tx *sql.Tx, org crm.OrgID, l 
 		return internal("store.insertLead", err)
 	}
 	args := append([]any{l.ID, org, l.AutoID}, leadKeys(l.Values)...)
-	args = append(args, l.CreatedBy, l.ModifiedBy, ms(l.CreatedOn), ms(l.ModifiedOn), ms(l.LastModifiedOn), string(fields))
+	args = append(args, l.CreatedBy, l.ModifiedBy, ms(l.CreatedOn), ms(l.ModifiedOn), ms(l.LastModifiedOn), fields)
 	if counted {
 		args = append(args, rand.IntN(leadCountShards))
 	}
@@ -284,7 +284,7 @@ func (s *Store) saveLead(ctx context.Context, tx *sql.Tx, org crm.OrgID, l *crm.
 		return internal("store.saveLead", err)
 	}
 	res, err := st.ExecContext(ctx, append(leadKeys(l.Values),
-		l.ModifiedBy, ms(l.ModifiedOn), ms(l.LastModifiedOn), string(fields), org, l.ID)...)
+		l.ModifiedBy, ms(l.ModifiedOn), ms(l.LastModifiedOn), fields, org, l.ID)...)
 	if err != nil {
 		return leadWriteError("store.saveLead", err)
 	}

@@ -497,7 +497,7 @@ type BulkLeadRow struct {
 	// writer does not spend its time on them: the row's values and
 	// their JSON.
 	vals   map[string]string
-	fields []byte
+	fields string
 }
 
 // errRowFailed stops bulk's fast attempt at the first failing row.
@@ -593,9 +593,7 @@ func (s *Store) BulkCreateLeads(ctx context.Context, p *crm.Principal, rows []Bu
 		if r.vals, r.Err = crm.PrepareCreate(sch, r.Attrs, p.User.ID); r.Err != nil {
 			continue
 		}
-		if r.fields, err = json.Marshal(r.vals); err != nil {
-			return nil, internal("store.BulkCreateLeads", err)
-		}
+		r.fields = encodeFields(r.vals)
 	}
 	var ids []int64 // the batch's ProspectAutoIds, allocated in one statement
 	return s.bulk(ctx, p, rows, bulkRun{begin: func(tx *sql.Tx, valid int) (err error) {

@@ -5,7 +5,7 @@
 package admin
 
 import (
-	"context"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"io"
@@ -129,13 +129,13 @@ func (a *API) writeProblem(w http.ResponseWriter, r *http.Request, err error) {
 		if errors.Is(err, crm.ErrBadKeys) {
 			detail = "a valid admin token is required (Authorization: Bearer <token>)"
 		}
-		title := ""
+		title := "" // http.StatusText(status) unless set
 		switch {
 		case ok:
-		case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
+		case crm.Abandoned(r.Context(), err):
 			// The client closed the connection first; as on /v2 (lsqapi),
 			// no fault, and nobody reads this.
-			status, title = 499, "Client Closed Request"
+			status, title = crm.StatusClientClosed, "Client Closed Request"
 			detail = "the client closed the connection before the response was ready"
 			a.log.InfoContext(r.Context(), "call abandoned by its client", "request_id", crm.RequestID(r.Context()), "path", r.URL.Path)
 		default:
@@ -143,10 +143,7 @@ func (a *API) writeProblem(w http.ResponseWriter, r *http.Request, err error) {
 			detail = "an unexpected error occurred; reference " + crm.RequestID(r.Context())
 			a.log.ErrorContext(r.Context(), "internal error", "request_id", crm.RequestID(r.Context()), "err", err)
 		}
-		if title == "" {
-			title = http.StatusText(status)
-		}
-		p = Problem{Type: "about:blank", Title: title, Status: status, Detail: detail}
+		p = Problem{Type: "about:blank", Title: cmp.Or(title, http.StatusText(status)), Status: status, Detail: detail}
 	}
 	b, _ := json.Marshal(p)
 	w.Header().Set("Content-Type", "application/problem+json")

@@ -1,6 +1,7 @@
 package crm
 
 import (
+	"context"
 	"errors"
 	"fmt"
 )
@@ -78,6 +79,18 @@ func Errorf(k Kind, format string, args ...any) error {
 // "Invalid Input! Parameter Name: {detail}".
 func Invalidf(format string, args ...any) error {
 	return &Error{Kind: KindInvalid, Msg: "Invalid Input! Parameter Name: " + fmt.Sprintf(format, args...)}
+}
+
+// StatusClientClosed is the status a call abandoned by its client is
+// answered and journaled with (nginx's 499 "client closed request"); no
+// client ever reads it.
+const StatusClientClosed = 499
+
+// Abandoned reports whether err ended the call whose context is ctx
+// because that context was cancelled: the client closed the connection
+// before the answer was ready. That is no fault of the server.
+func Abandoned(ctx context.Context, err error) bool {
+	return errors.Is(err, context.Canceled) && ctx.Err() != nil
 }
 
 // Internal wraps an unexpected cause as KindInternal.

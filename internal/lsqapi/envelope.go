@@ -1,7 +1,6 @@
 package lsqapi
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -50,7 +49,7 @@ type errorBody struct {
 var clientClosed = struct {
 	status int
 	typ    string
-}{499, "MXClientClosedRequestException"}
+}{crm.StatusClientClosed, "MXClientClosedRequestException"}
 
 // RetryAfter is implemented by rate-limit errors that know when the caller
 // may try again.
@@ -68,7 +67,7 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	}
 	msg := crm.MessageOf(err)
 	reqID := crm.RequestID(r.Context())
-	if kind == crm.KindInternal && errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+	if kind == crm.KindInternal && crm.Abandoned(r.Context(), err) {
 		// The client closed the connection before the answer was ready:
 		// nothing failed, and nobody will read this. It is not logged as
 		// an internal error; the journal records it as 499.

@@ -161,7 +161,10 @@ type loader struct {
 	emails []string
 	seq    atomic.Int64
 
-	addr, host, path string // -client raw: the server's address, Host header and path prefix
+	// -client raw: the server's address, Host header and path prefix, and
+	// the headers of a call without and with a JSON body
+	addr, host, path        string
+	keyHeaders, jsonHeaders []string
 
 	code     int          // the LsqLoad activity type
 	actLeads []sampleLead // leads with activities, and how many they had
@@ -177,6 +180,8 @@ func newLoader(c config) *loader {
 			l.addr = net.JoinHostPort(u.Hostname(), "80")
 		}
 	}
+	l.keyHeaders = []string{"x-LSQ-AccessKey", c.access, "x-LSQ-SecretKey", c.secret}
+	l.jsonHeaders = append(slices.Clip(l.keyHeaders), "Content-Type", "application/json")
 	return l
 }
 
@@ -195,9 +200,9 @@ func (l *loader) call(ctx context.Context, method, op, query string, body []byte
 		if query != "" {
 			target += "?" + query
 		}
-		hdr := []string{"x-LSQ-AccessKey", l.cfg.access, "x-LSQ-SecretKey", l.cfg.secret}
+		hdr := l.keyHeaders
 		if body != nil {
-			hdr = append(hdr, "Content-Type", "application/json")
+			hdr = l.jsonHeaders
 		}
 		status, b, err := rc.do(ctx, method, target, hdr, body)
 		if err != nil {

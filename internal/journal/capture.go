@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/localsquared/localsquared/internal/crm"
 )
@@ -91,14 +92,16 @@ func (j *Journal) entry(r *http.Request, ci *crm.CallInfo, bw *bufferedWriter, t
 	if e.Level == "" {
 		e.Level = crm.JournalFull
 	}
+	// The bodies are read as strings in place, not copied: neither buffer
+	// is written again once the handler has returned and tee is finished.
 	if tee != nil {
-		e.RequestBody, e.RequestTruncated = text(string(tee.buf), len(tee.buf)), tee.truncated()
+		e.RequestBody, e.RequestTruncated = text(bytesString(tee.buf), len(tee.buf)), tee.truncated()
 	}
 	body := bw.body.Bytes()
 	if len(body) > j.cfg.BodyCap {
 		body, e.ResponseTruncated = body[:j.cfg.BodyCap], true
 	}
-	e.ResponseBody = text(string(body), len(body))
+	e.ResponseBody = text(bytesString(body), len(body))
 	isError := e.Status >= 400 || e.ExceptionType != ""
 	switch {
 	case e.Level == crm.JournalSignature:
@@ -193,6 +196,9 @@ func text(s string, max int) string {
 	}
 	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
 }
+
+// bytesString is b as a string without a copy; b must never change again.
+func bytesString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 func clientAddr(remote string) string {
 	if host, _, err := net.SplitHostPort(remote); err == nil {

@@ -604,8 +604,8 @@ func (a *API) leadActivities(c *call) error {
 
 // writeActivityPage answers {"RecordCount","ProspectActivities":[…]}.
 func writeActivityPage(c *call, page *store.ActivityPage) {
-	b := make([]byte, 0, 64+768*len(page.List))
-	b = append(b, `{"RecordCount":`...)
+	p := bodyBuf(64 + 768*len(page.List))
+	b := append(*p, `{"RecordCount":`...)
 	b = strconv.AppendInt(b, page.Total, 10)
 	b = append(b, `,"ProspectActivities":[`...)
 	for i := range page.List {
@@ -615,7 +615,7 @@ func writeActivityPage(c *call, page *store.ActivityPage) {
 		r := trailOf(&page.List[i], page.Types[page.List[i].Code])
 		b = r.appendJSON(b)
 	}
-	writeRaw(c.w, http.StatusOK, append(b, "]}"...))
+	writeBody(c.w, http.StatusOK, p, append(b, "]}"...))
 }
 
 // appendJSON appends r as encoding/json writes it (the test holds them

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 
 	"github.com/localsquared/localsquared/internal/crm"
 )
@@ -102,6 +103,37 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		status = http.StatusInternalServerError
 	}
 	writeRaw(w, status, b)
+}
+
+// The hot reads build a body of a few KiB per call; bodyPool keeps their
+// buffers between calls instead of leaving one to the collector each time.
+// A buffer is free again once written: Write copies it (an io.Writer must
+// not retain p), into the journal's buffer or the connection's.
+var bodyPool = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxPooledBody: a larger body (a page of a thousand leads) goes to the
+// collector rather than keeping megabytes in the pool.
+const maxPooledBody = 64 << 10
+
+// bodyBuf returns an empty buffer with room for n bytes; writeBody
+// writes what was appended to it and returns it to the pool.
+func bodyBuf(n int) *[]byte {
+	p := bodyPool.Get().(*[]byte)
+	if cap(*p) < n {
+		*p = make([]byte, 0, n)
+	}
+	*p = (*p)[:0]
+	return p
+}
+
+// writeBody writes b, which was appended to *p (from bodyBuf), and
+// returns the buffer to the pool.
+func writeBody(w http.ResponseWriter, status int, p *[]byte, b []byte) {
+	writeRaw(w, status, b)
+	if cap(b) <= maxPooledBody {
+		*p = b[:0]
+		bodyPool.Put(p)
+	}
 }
 
 func writeRaw(w http.ResponseWriter, status int, b []byte) {

@@ -88,11 +88,10 @@ func (a *API) getLeadByID(c *call) error {
 	if err != nil {
 		return err
 	}
-	buf := make([]byte, 0, 4096)
-	buf = append(buf, '[')
+	p := bodyBuf(4096)
+	buf := append(*p, '[')
 	buf = appendLead(buf, sch, l)
-	buf = append(buf, ']')
-	writeRaw(c.w, http.StatusOK, buf)
+	writeBody(c.w, http.StatusOK, p, append(buf, ']'))
 	return nil
 }
 

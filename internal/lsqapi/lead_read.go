@@ -453,15 +453,15 @@ func (a *API) writeLeads(c *call, leads []*crm.Lead) error {
 	if err != nil {
 		return err
 	}
-	b := make([]byte, 0, 2048*len(leads)+2)
-	b = append(b, '[')
+	p := bodyBuf(2048*len(leads) + 2)
+	b := append(*p, '[')
 	for i, l := range leads {
 		if i > 0 {
 			b = append(b, ',')
 		}
 		b = appendLead(b, sch, l)
 	}
-	writeRaw(c.w, http.StatusOK, append(b, ']'))
+	writeBody(c.w, http.StatusOK, p, append(b, ']'))
 	return nil
 }
 

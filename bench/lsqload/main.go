@@ -87,11 +87,19 @@ func run(args []string, out io.Writer) error {
 	fs.StringVar(&c.label, "label", "", "free text copied into the result line")
 	fs.StringVar(&c.client, "client", "raw", "HTTP client of the timed run: raw (one connection per client, lsqload's own HTTP/1.1) or net/http")
 	cpuProfile := fs.String("cpuprofile", "", "write lsqload's own CPU profile of the timed run to this file")
+	floorAddr := fs.String("serve-floor", "", "instead of a load run, serve for -d a handler that burns -work of CPU per call (loopback address), for -op floor")
+	work := fs.Duration("work", 100*time.Microsecond, "CPU each call of -serve-floor burns")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if c.duration <= 0 || c.duration > 10*time.Minute || c.concurrency < 1 || c.concurrency > 1024 || c.maxRequests < 1 || c.perLead < 0 || c.seed < 0 {
 		return errors.New("-d must be in (0, 10m], -c in [1, 1024], -n ≥ 1, -acts and -seed ≥ 0")
+	}
+	if *floorAddr != "" {
+		return serveFloor(*floorAddr, *work, c.duration)
+	}
+	if c.op == "floor" && c.access == "" && c.secret == "" {
+		c.access, c.secret = "floor", "floor" // the floor server reads no keys
 	}
 	if err := checkLoopback(c.base); err != nil {
 		return err

@@ -39,6 +39,7 @@ var ops = map[string]opSpec{
 	"activity-details": {needsActivities, opActivityDetails},
 	"activity-bulk":    {needsType, opActivityBulk},
 	"mix":              {needsLeads, opMix},
+	"floor":            {needsNothing, opFloor},
 }
 
 func opNames() []string {

@@ -10,6 +10,7 @@
 #   LEADS=10000 ACTIVITIES=100000 DURATION=3s bench/act10m.sh
 #   ACTIVITIES=0 RUNS="$LEAD_RUNS" bench/act10m.sh   # the lead set at 1M leads (LEAD_RUNS below)
 #   DATABASE_URL=postgres://… bench/act10m.sh        # on PostgreSQL (a database of its own)
+#   PIN=1 RUNS="get:4 activity-get:4" bench/act10m.sh  # server on CPU 0, lsqload on CPU 1 (taskset)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LEADS="${LEADS:-1000000}"
@@ -17,6 +18,7 @@ ACTIVITIES="${ACTIVITIES:-10000000}"
 DURATION="${DURATION:-10s}"
 DATA="${DATA:-}"
 KEEP="${KEEP:-}"
+PIN="${PIN:-}"
 DATABASE_URL="${DATABASE_URL:-}"
 ACT_RUNS="activity-get:4 activity-get:32 activity-details:4 activity-details:32 activity-create:32 activity-bulk:32"
 LEAD_RUNS="get:4 get:32 get-email:4 get-email:32 search-like:4 recent:4 create:32 bulk-create:32"
@@ -34,6 +36,10 @@ go build -o "$work/localsquared" ./cmd/localsquared
 go build -o "$work/lsqload" ./bench/lsqload
 go build -o "$work/lsqseed" ./bench/lsqseed
 dbflag=()
+# PIN: latency without the two processes taking turns on the same cores
+# (see bench/README.md, "floor"); the server then has one core.
+spin=() lpin=()
+[ -n "$PIN" ] && spin=(taskset -c 0) lpin=(taskset -c 1)
 backend=sqlite
 if [ -n "$DATABASE_URL" ]; then
   dbflag=(-database-url "$DATABASE_URL")
@@ -51,7 +57,7 @@ for journal in on off; do
   [ "$journal" = off ] && env+=("LOCALSQUARED_BENCH_NO_JOURNAL=1")
   # into the page cache, where a running server's data would be
   [ -f "$DATA/localsquared.db" ] && cat "$DATA/localsquared.db" > /dev/null
-  env "${env[@]}" "$work/localsquared" serve --addr "127.0.0.1:$port" --data-dir "$DATA" "${dbflag[@]/#-/--}" --log-level warn > /dev/null 2> "$work/server-$journal.log" &
+  env "${env[@]}" "${spin[@]}" "$work/localsquared" serve --addr "127.0.0.1:$port" --data-dir "$DATA" "${dbflag[@]/#-/--}" --log-level warn > /dev/null 2> "$work/server-$journal.log" &
   pid=$!
   for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$port/readyz" > /dev/null && break; sleep 0.1; done
   for run in $RUNS; do
@@ -60,8 +66,8 @@ for journal in on off; do
     # reads seed their own 2,000 leads (among the big set) through the API.
     src=(-seed 2000)
     case "$op" in get|activity-*) src=(-sample "$DATA/lsqseed-sample.json") ;; esac
-    "$work/lsqload" -url "http://127.0.0.1:$port" -data-dir "$DATA" "${src[@]}" -d "$DURATION" \
-      -label "$backend/$journal" -op "$op" -c "${run##*:}"
+    "${lpin[@]}" "$work/lsqload" -url "http://127.0.0.1:$port" -data-dir "$DATA" "${src[@]}" -d "$DURATION" \
+      -label "$backend/$journal${PIN:+/pinned}" -op "$op" -c "${run##*:}"
   done
   kill -INT "$pid"; wait "$pid" || true
 done

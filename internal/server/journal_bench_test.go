@@ -29,6 +29,7 @@ import (
 //
 //	go test ./internal/server -run '^$' -bench JournalCost -benchtime 2s
 func BenchmarkJournalCost(b *testing.B) {
+	serveGC(b)
 	clients := 32
 	par := max(1, clients/runtime.GOMAXPROCS(0))
 	for _, backend := range storetest.Backends() {

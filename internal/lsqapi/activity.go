@@ -5,11 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"net/http"
 	"reflect"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -667,16 +665,8 @@ func (r *trailRecord) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	if len(r.ActivityFields) > 0 {
-		b = append(b, `,"ActivityFields":{`...)
-		for i, k := range slices.Sorted(maps.Keys(r.ActivityFields)) {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = jsonscan.AppendString(b, k)
-			b = append(b, ':')
-			b = jsonscan.AppendString(b, r.ActivityFields[k])
-		}
-		b = append(b, '}')
+		b = append(b, `,"ActivityFields":`...)
+		b = jsonscan.AppendObject(b, r.ActivityFields)
 	}
 	return append(b, '}')
 }

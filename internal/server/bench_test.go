@@ -19,9 +19,6 @@ import (
 	"github.com/localsquared/localsquared/internal/store/storetest"
 )
 
-// benchServer is a server on backend whose handler is called directly, so
-// the figures are the whole stack (routing, auth, JSON, SQL) without the
-// loopback network.
 // serveGC runs the collector as `localsquared serve` does (GOGC=400,
 // cmd/localsquared/serve.go) for the rest of the benchmark, unless GOGC is
 // set: at the test binary's 100, preempting goroutines for the collector
@@ -36,6 +33,9 @@ func serveGC(b *testing.B) {
 	b.Cleanup(func() { debug.SetGCPercent(old) })
 }
 
+// benchServer is a server on backend whose handler is called directly, so
+// the figures are the whole stack (routing, auth, JSON, SQL) without the
+// loopback network.
 func benchServer(b *testing.B, backend string) (*server.Server, http.Header) {
 	b.Helper()
 	serveGC(b)

@@ -35,8 +35,8 @@ func floorHandler(work time.Duration) http.Handler {
 
 // serveFloor serves floorHandler on addr (loopback only) for d.
 func serveFloor(addr string, work, d time.Duration) error {
-	if err := checkLoopback("http://" + addr); err != nil {
-		return errors.New(strings.Replace(err.Error(), "-url", "-serve-floor", 1))
+	if err := checkLoopback("-serve-floor", "http://"+addr); err != nil {
+		return err
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

@@ -101,7 +101,7 @@ func run(args []string, out io.Writer) error {
 	if c.op == "floor" && c.access == "" && c.secret == "" {
 		c.access, c.secret = "floor", "floor" // the floor server reads no keys
 	}
-	if err := checkLoopback(c.base); err != nil {
+	if err := checkLoopback("-url", c.base); err != nil {
 		return err
 	}
 	if c.client != "raw" && c.client != "net/http" {
@@ -144,11 +144,12 @@ func run(args []string, out io.Writer) error {
 	return json.NewEncoder(out).Encode(res)
 }
 
-// checkLoopback refuses any target that is not this machine.
-func checkLoopback(base string) error {
+// checkLoopback refuses any address, given by flag, that is not this
+// machine.
+func checkLoopback(flag, base string) error {
 	u, err := url.Parse(base)
 	if err != nil || u.Host == "" {
-		return fmt.Errorf("bad -url %q", base)
+		return fmt.Errorf("bad %s %q", flag, base)
 	}
 	host := u.Hostname()
 	if host == "localhost" {
@@ -156,7 +157,7 @@ func checkLoopback(base string) error {
 	}
 	ip := net.ParseIP(host)
 	if ip == nil || !ip.IsLoopback() {
-		return fmt.Errorf("-url must be a loopback address (127.0.0.0/8, ::1, localhost), not %q", host)
+		return fmt.Errorf("%s must be a loopback address (127.0.0.0/8, ::1, localhost), not %q", flag, host)
 	}
 	return nil
 }

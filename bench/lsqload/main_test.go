@@ -12,7 +12,7 @@ func TestCheckLoopback(t *testing.T) {
 		"http://127.0.0.1:8080": true, "http://127.1.2.3": true, "http://localhost:1": true, "http://[::1]:80": true,
 		"http://10.0.0.1": false, "http://192.168.1.1:8080": false, "http://example.com": false, "nonsense": false,
 	} {
-		if err := checkLoopback(u); (err == nil) != ok {
+		if err := checkLoopback("-url", u); (err == nil) != ok {
 			t.Errorf("checkLoopback(%q) = %v", u, err)
 		}
 	}

@@ -9,12 +9,12 @@ import (
 	"slices"
 )
 
-// Compaction (SQLite). Retention deletes index rows, and dropSegments
+// Compaction (SQLite). Retention deletes index records, and dropSegments
 // deletes a segment file once none of its entries is left. When orgs keep
 // their entries for different times, or by size, a segment can stay
 // mostly pruned for as long as the longest retention; compact copies the
 // live records of segments less than half live into a new segment, points
-// their index rows at it in one transaction, and deletes the old files.
+// their index records at it in one transaction, and deletes the old files.
 //
 // Compacted segments have negative ids (files c<id>.seg), allocated
 // downwards, and hold only records that were already indexed, so
@@ -24,12 +24,12 @@ import (
 // journal_segments row names; a crash after it leaves old files no row
 // names; Open deletes both (sweepSpool).
 //
-// Queries hold filesMu for reading while they read index rows and the
+// Queries hold filesMu for reading while they read index records and the
 // records those point to; compact deletes the old files under its write
 // lock, so a query that read an old location finds the old file still
 // there, and one that starts later reads the new locations.
 
-// compactMaxEntries bounds the index rows one compaction transaction
+// compactMaxEntries bounds the index records one compaction transaction
 // rewrites, so the indexer waits for it only briefly.
 const compactMaxEntries = 20_000
 
@@ -101,7 +101,7 @@ type move struct {
 }
 
 // compactGroup copies the live records of segs into one new segment and
-// re-points their index rows at it.
+// re-points their index records at it.
 func (j *Journal) compactGroup(ctx context.Context, segs []segInfo) error {
 	var low int64
 	if err := j.w.QueryRowContext(ctx, `SELECT COALESCE(MIN(seg), 0) FROM journal_segments`).Scan(&low); err != nil {
@@ -128,28 +128,24 @@ func (j *Journal) compactGroup(ctx context.Context, segs []segInfo) error {
 	return nil
 }
 
-// copyLive writes the records the index rows of segs point to into a new
+// copyLive writes the records the index blocks of segs point to into a new
 // file at path, syncs it, and returns where each went.
 func (j *Journal) copyLive(ctx context.Context, segs []segInfo, path string) ([]move, error) {
 	var moves []move
 	for _, s := range segs {
-		rows, err := j.w.QueryContext(ctx, `SELECT seq, off, len FROM journal_entries WHERE seq BETWEEN ? AND ? AND seg = ? ORDER BY seq`,
-			s.lo, s.hi, s.seg)
+		blocks, err := blocksBySeq(ctx, j.w, -1, s.lo, s.hi)
 		if err != nil {
 			return nil, fmt.Errorf("journal.compact: %w", err)
 		}
-		for rows.Next() {
-			m := move{from: s.seg}
-			if err := rows.Scan(&m.seq, &m.off, &m.n); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("journal.compact: %w", err)
+		first := len(moves)
+		for _, b := range blocks {
+			for _, r := range b.recs {
+				if r.seg == s.seg && r.seq >= s.lo && r.seq <= s.hi {
+					moves = append(moves, move{seq: r.seq, from: s.seg, off: r.off, n: r.n})
+				}
 			}
-			moves = append(moves, m)
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("journal.compact: %w", err)
-		}
+		slices.SortFunc(moves[first:], func(a, b move) int { return cmpInt(a.seq, b.seq) })
 	}
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 	if err != nil {
@@ -196,7 +192,7 @@ func (j *Journal) copyLive(ctx context.Context, segs []segInfo, path string) ([]
 	return moves, syncDir(j.sp.dir)
 }
 
-// repoint moves the index rows of moves to segment id and replaces the
+// repoint points the index records of moves at segment id and replaces the
 // journal_segments rows of segs with one for it, in one transaction.
 func (j *Journal) repoint(ctx context.Context, segs []segInfo, id int64, moves []move) error {
 	tx, err := j.w.BeginTx(ctx, nil)
@@ -204,21 +200,37 @@ func (j *Journal) repoint(ctx context.Context, segs []segInfo, id int64, moves [
 		return fmt.Errorf("journal.compact: %w", err)
 	}
 	defer tx.Rollback()
-	st, err := tx.PrepareContext(ctx, `UPDATE journal_entries SET seg = ?, off = ? WHERE seq = ? AND seg = ?`)
-	if err != nil {
-		return fmt.Errorf("journal.compact: %w", err)
-	}
-	defer st.Close()
 	var c segCount
-	for _, m := range moves {
-		res, err := st.ExecContext(ctx, id, m.to, m.seq, m.from)
+	if len(moves) > 0 {
+		at := make(map[int64]*move, len(moves))
+		lo, hi := moves[0].seq, moves[0].seq
+		for i := range moves {
+			m := &moves[i]
+			at[m.seq] = m
+			lo, hi = min(lo, m.seq), max(hi, m.seq)
+		}
+		blocks, err := blocksBySeq(ctx, tx, -1, lo, hi)
 		if err != nil {
 			return fmt.Errorf("journal.compact: %w", err)
 		}
-		if n, err := res.RowsAffected(); err != nil {
-			return fmt.Errorf("journal.compact: %w", err)
-		} else if n == 1 {
-			c.add(m.seq, m.n)
+		var buf []byte
+		for _, b := range blocks {
+			moved := false
+			for i := range b.recs {
+				r := &b.recs[i]
+				if m := at[r.seq]; m != nil && r.seg == m.from {
+					r.seg, r.off = id, m.to
+					c.add(m.seq, m.n)
+					moved = true
+				}
+			}
+			if !moved {
+				continue
+			}
+			buf = appendRecs(buf[:0], b.recs, b.seqLo, b.tLo)
+			if _, err := tx.ExecContext(ctx, `UPDATE journal_blocks SET recs = ? WHERE id = ?`, buf, b.id); err != nil {
+				return fmt.Errorf("journal.compact: %w", err)
+			}
 		}
 	}
 	if _, err := tx.ExecContext(ctx, segmentCountSQL, id, c.entries, c.bytes, c.lo, c.hi); err != nil {

@@ -298,9 +298,9 @@ func TestPrunedTailStaysPruned(t *testing.T) {
 	}
 }
 
-// TestSegmentBytesMigration: a journal.db from before compaction (no
-// bytes, lo and hi in journal_segments, no journal_indexed) gets them at
-// Open, with the values the indexer would have kept.
+// TestSegmentBytesMigration: a journal.db from before compaction (a row
+// per entry, no bytes, lo and hi in journal_segments, no journal_indexed)
+// gets them at Open, with the values the indexer would have kept.
 func TestSegmentBytesMigration(t *testing.T) {
 	dir := t.TempDir()
 	j := openSQLite(t, dir, Config{SegmentSize: 4 << 10, DefaultMaxAge: -1})
@@ -338,6 +338,7 @@ func TestSegmentBytesMigration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	toRows(t, db)
 	if _, err := db.Exec(`ALTER TABLE journal_segments DROP COLUMN bytes; ALTER TABLE journal_segments DROP COLUMN lo;
 		ALTER TABLE journal_segments DROP COLUMN hi; DROP TABLE journal_indexed`); err != nil {
 		t.Fatal(err)

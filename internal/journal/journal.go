@@ -25,6 +25,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -143,8 +144,6 @@ type Journal struct {
 	r    *sql.DB // queries; the same pool as w on PostgreSQL
 	path string
 
-	insertOne *sql.Stmt // SQLite: the prepared single-row INSERT
-
 	// SQLite only: the spool and its indexer (see spool.go).
 	sp          *spool
 	spMu        sync.Mutex
@@ -165,7 +164,7 @@ type Journal struct {
 	indexErr    atomic.Pointer[error] // the indexer's last failure, nil once it succeeds
 	progressMu  sync.Mutex
 	progress    chan struct{} // closed and replaced each time indexed moves
-	// filesMu is held for reading while a query reads index rows and the
+	// filesMu is held for reading while a query reads index records and the
 	// records they point to, and for writing while compact deletes the
 	// segments it copied (see compact.go).
 	filesMu sync.RWMutex
@@ -211,10 +210,6 @@ func Open(ctx context.Context, cfg Config) (*Journal, error) {
 		return nil, err
 	}
 	if j.d.name == "sqlite" {
-		if j.insertOne, err = j.w.PrepareContext(ctx, indexRowSQL); err != nil {
-			j.closeDB()
-			return nil, fmt.Errorf("journal.Open: %w", err)
-		}
 		if err := j.recover(ctx); err != nil {
 			j.closeDB()
 			return nil, err
@@ -320,9 +315,12 @@ func (j *Journal) openSQLite(dir, durability string) error {
 // before the spool, and sets the next seq. Every run starts a new
 // segment.
 func (j *Journal) recover(ctx context.Context) error {
+	if err := j.convertV2(ctx); err != nil {
+		return err
+	}
 	var last int64
 	if err := j.w.QueryRowContext(ctx, `SELECT MAX(COALESCE((SELECT seq FROM journal_indexed), 0),
-		COALESCE((SELECT MAX(seq) FROM journal_entries), 0))`).Scan(&last); err != nil {
+		COALESCE((SELECT MAX(seq_hi) FROM journal_blocks), 0))`).Scan(&last); err != nil {
 		return fmt.Errorf("journal.Open: %w", err)
 	}
 	segs, err := segments(j.sp.dir)
@@ -433,6 +431,73 @@ func (j *Journal) convertV1(ctx context.Context, last int64) (int64, error) {
 	return last, nil
 }
 
+// convertV2 indexes the rows of a journal.db from before index blocks
+// (journal_entries_v2, set aside by migrate) in blocks, oldest first, and
+// drops the old table. Each transaction deletes the rows whose blocks it
+// writes, so an interrupted conversion resumes where it stopped.
+func (j *Journal) convertV2(ctx context.Context) error {
+	var n int
+	if err := j.w.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'journal_entries_v2'`).Scan(&n); err != nil || n == 0 {
+		return err
+	}
+	converted := 0
+	for {
+		n, err := j.convertV2Batch(ctx)
+		if err != nil {
+			return fmt.Errorf("journal.Open: indexing journal.db in blocks: %w", err)
+		}
+		if n == 0 {
+			break
+		}
+		converted += n
+	}
+	if _, err := j.w.ExecContext(ctx, `DROP TABLE journal_entries_v2`); err != nil {
+		return fmt.Errorf("journal.Open: indexing journal.db in blocks: %w", err)
+	}
+	j.cfg.Logger.Info("journal index converted to blocks", "entries", converted)
+	return nil
+}
+
+// convertV2Batch converts the oldest indexBatch rows of journal_entries_v2.
+func (j *Journal) convertV2Batch(ctx context.Context) (int, error) {
+	tx, err := j.w.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `SELECT seq, time, org_id, op_key, status, exception_type, request_id, size, seg, off, len
+		FROM journal_entries_v2 ORDER BY seq LIMIT `+strconv.Itoa(indexBatch))
+	if err != nil {
+		return 0, err
+	}
+	var g recGroups
+	var n int
+	var top int64
+	for rows.Next() {
+		var r ixRec
+		var org int64
+		var op string
+		if err := rows.Scan(&r.seq, &r.time, &org, &op, &r.status, &r.exc, &r.rid, &r.size, &r.seg, &r.off, &r.n); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		g.add(org, op, r)
+		n++
+		top = r.seq
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || n == 0 {
+		return 0, err
+	}
+	if err := g.write(ctx, tx); err != nil {
+		return 0, err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM journal_entries_v2 WHERE seq <= ?`, top); err != nil {
+		return 0, err
+	}
+	return n, tx.Commit()
+}
+
 // Close stops taking entries, commits every entry already offered, stops
 // the pruner and closes the database. Call it after the HTTP server has
 // finished its in-flight requests.
@@ -468,9 +533,6 @@ func (j *Journal) Close() error {
 
 func (j *Journal) closeDB() error {
 	var err error
-	if j.insertOne != nil {
-		err = j.insertOne.Close()
-	}
 	if j.r != j.w {
 		err = errors.Join(err, j.r.Close())
 	}

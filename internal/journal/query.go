@@ -155,48 +155,29 @@ func (j *Journal) Query(ctx context.Context, f Filter) (Page, error) {
 	if err := j.caughtUp(ctx); err != nil {
 		return Page{}, err
 	}
+	if j.sp != nil {
+		return j.querySpool(ctx, &f)
+	}
 	order := " ORDER BY time DESC, seq DESC"
 	if f.Ascending {
 		order = " ORDER BY time, seq"
 	}
-	cols, limit := selectColumns, ` LIMIT `+strconv.Itoa(f.Limit+1)
-	if j.sp != nil {
-		j.filesMu.RLock()
-		defer j.filesMu.RUnlock()
-		cols = `seq, seg, off, len`
-		if f.Text != "" || f.LeadID != "" {
-			limit = "" // rows are matched as their records are read
-		}
-	}
-	rows, err := j.r.QueryContext(ctx, j.d.q(`SELECT `+cols+` FROM journal_entries WHERE `+where+order+limit), args...)
+	rows, err := j.r.QueryContext(ctx, j.d.q(`SELECT `+selectColumns+` FROM journal_entries WHERE `+where+order+
+		` LIMIT `+strconv.Itoa(f.Limit+1)), args...)
 	if err != nil {
 		return Page{}, crm.Internal(fmt.Errorf("journal.Query: %w", err))
 	}
 	defer rows.Close()
-	var files segmentFiles
-	defer files.close()
 	var p Page
 	p.Entries = make([]Entry, 0, min(f.Limit, 64))
 	for rows.Next() {
 		var e Entry
-		if j.sp == nil {
-			err = scanEntry(rows, &e)
-		} else {
-			var ok bool
-			ok, err = j.readEntry(rows, &files, &f, &e)
-			if err == nil && !ok {
-				continue
-			}
-		}
-		if err != nil {
+		if err := scanEntry(rows, &e); err != nil {
 			return Page{}, crm.Internal(fmt.Errorf("journal.Query: %w", err))
 		}
-		if len(p.Entries) == f.Limit {
-			last := &p.Entries[len(p.Entries)-1]
-			p.Next = cursor{last.Time.UnixMilli(), last.ID}.String()
+		if p.add(e, f.Limit) {
 			break
 		}
-		p.Entries = append(p.Entries, e)
 	}
 	if err := rows.Err(); err != nil {
 		return Page{}, crm.Internal(fmt.Errorf("journal.Query: %w", err))
@@ -204,27 +185,76 @@ func (j *Journal) Query(ctx context.Context, f Filter) (Page, error) {
 	return p, nil
 }
 
-// readEntry reads into e the record an SQLite index row points to, and
-// reports whether it matches f's text filters. An entry whose segment
-// retention deleted since the row was read does not match.
-func (j *Journal) readEntry(row interface{ Scan(...any) error }, files *segmentFiles, f *Filter, e *Entry) (bool, error) {
-	var seq, seg, off int64
-	var n int32
-	if err := row.Scan(&seq, &seg, &off, &n); err != nil {
-		return false, err
+// add appends e to the page, unless it already holds limit entries: then
+// it sets Next after the last one and reports that the page is full.
+func (p *Page) add(e Entry, limit int) bool {
+	if len(p.Entries) == limit {
+		last := &p.Entries[len(p.Entries)-1]
+		p.Next = cursor{last.Time.UnixMilli(), last.ID}.String()
+		return true
 	}
-	file, err := files.open(j.sp.dir, seg)
+	p.Entries = append(p.Entries, e)
+	return false
+}
+
+// querySpool is Query on SQLite: index records from journal_blocks, the
+// entries from the spool.
+func (j *Journal) querySpool(ctx context.Context, f *Filter) (Page, error) {
+	var cur *cursor
+	if f.Cursor != "" {
+		c, err := parseCursor(f.Cursor)
+		if err != nil {
+			return Page{}, err
+		}
+		cur = &c
+	}
+	j.filesMu.RLock()
+	defer j.filesMu.RUnlock()
+	sc, err := scanRecs(ctx, j.r, specOf(f, cur))
+	if err != nil {
+		return Page{}, crm.Internal(fmt.Errorf("journal.Query: %w", err))
+	}
+	defer sc.close()
+	var files segmentFiles
+	defer files.close()
+	var p Page
+	p.Entries = make([]Entry, 0, min(f.Limit, 64))
+	for {
+		r, ok := sc.next()
+		if !ok {
+			break
+		}
+		var e Entry
+		ok, err := j.readEntry(&r.ixRec, &files, f, &e)
+		if err != nil {
+			return Page{}, crm.Internal(fmt.Errorf("journal.Query: %w", err))
+		}
+		if ok && p.add(e, f.Limit) {
+			break
+		}
+	}
+	if err := sc.close(); err != nil {
+		return Page{}, crm.Internal(fmt.Errorf("journal.Query: %w", err))
+	}
+	return p, nil
+}
+
+// readEntry reads into e the record r points to, and reports whether it
+// matches f's text filters. An entry whose segment retention deleted
+// since r was read does not match.
+func (j *Journal) readEntry(r *ixRec, files *segmentFiles, f *Filter, e *Entry) (bool, error) {
+	file, err := files.open(j.sp.dir, r.seg)
 	if errors.Is(err, os.ErrNotExist) {
 		return false, nil
 	}
 	if err != nil {
 		return false, err
 	}
-	r, err := readRecord(file, seq, off, n)
+	rec, err := readRecord(file, r.seq, r.off, r.n)
 	if err != nil {
 		return false, err
 	}
-	*e = *r
+	*e = *rec
 	return matchText(e, f.Text) && matchText(e, f.LeadID), nil
 }
 
@@ -298,28 +328,45 @@ func (j *Journal) Get(ctx context.Context, org crm.OrgID, id int64) (*Entry, err
 	if err := j.caughtUp(ctx); err != nil {
 		return nil, err
 	}
-	cols := selectColumns
 	if j.sp != nil {
-		j.filesMu.RLock()
-		defer j.filesMu.RUnlock()
-		cols = `seq, seg, off, len`
+		return j.getSpool(ctx, org, id)
 	}
-	row := j.r.QueryRowContext(ctx, j.d.q(`SELECT `+cols+` FROM journal_entries WHERE seq = ? AND org_id = ?`), id, int64(org))
 	var e Entry
-	var err error
-	found := true
-	if j.sp == nil {
-		err = scanEntry(row, &e)
-	} else {
-		var files segmentFiles
-		found, err = j.readEntry(row, &files, &Filter{}, &e)
-		files.close()
-	}
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && !found) {
+	err := scanEntry(j.r.QueryRowContext(ctx, j.d.q(`SELECT `+selectColumns+` FROM journal_entries WHERE seq = ? AND org_id = ?`),
+		id, int64(org)), &e)
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, crm.Errorf(crm.KindNotFound, "journal entry %d does not exist", id)
 	}
 	if err != nil {
 		return nil, crm.Internal(fmt.Errorf("journal.Get: %w", err))
 	}
 	return &e, nil
+}
+
+// getSpool is Get on SQLite.
+func (j *Journal) getSpool(ctx context.Context, org crm.OrgID, id int64) (*Entry, error) {
+	j.filesMu.RLock()
+	defer j.filesMu.RUnlock()
+	blocks, err := blocksBySeq(ctx, j.r, int64(org), id, id)
+	if err != nil {
+		return nil, crm.Internal(fmt.Errorf("journal.Get: %w", err))
+	}
+	for _, b := range blocks {
+		for i := range b.recs {
+			if b.recs[i].seq != id {
+				continue
+			}
+			var files segmentFiles
+			var e Entry
+			found, err := j.readEntry(&b.recs[i], &files, &Filter{}, &e)
+			files.close()
+			if err != nil {
+				return nil, crm.Internal(fmt.Errorf("journal.Get: %w", err))
+			}
+			if found {
+				return &e, nil
+			}
+		}
+	}
+	return nil, crm.Errorf(crm.KindNotFound, "journal entry %d does not exist", id)
 }

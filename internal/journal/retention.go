@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -135,8 +136,7 @@ func (j *Journal) Prune(ctx context.Context) (int, error) {
 		if age > 0 {
 			cutoff := now.Add(-age).UnixMilli()
 			for {
-				n, err := j.pruneBatch(ctx, o.org, `SELECT seq, size FROM journal_entries WHERE org_id = ? AND time < ? ORDER BY time, seq LIMIT `+
-					strconv.Itoa(j.cfg.PruneBatch), []any{o.org, cutoff}, -1)
+				n, err := j.pruneOldest(ctx, o.org, cutoff, -1)
 				total += n
 				if err != nil {
 					return total, err
@@ -156,8 +156,7 @@ func (j *Journal) Prune(ctx context.Context) (int, error) {
 				if over <= 0 {
 					break
 				}
-				n, err := j.pruneBatch(ctx, o.org, `SELECT seq, size FROM journal_entries WHERE org_id = ? ORDER BY time, seq LIMIT `+
-					strconv.Itoa(j.cfg.PruneBatch), []any{o.org}, over)
+				n, err := j.pruneOldest(ctx, o.org, math.MaxInt64, over)
 				total += n
 				if err != nil {
 					return total, err
@@ -179,9 +178,97 @@ func (j *Journal) Prune(ctx context.Context) (int, error) {
 	return total, nil
 }
 
-// pruneBatch deletes, in one transaction, the entries sel picks (oldest
-// first): all of them, or when free >= 0 only as many as free up at least
-// free bytes. It returns how many it deleted.
+// pruneOldest deletes, in one transaction, up to PruneBatch of the org's
+// oldest entries from before the millisecond before: all of them, or when
+// free >= 0 only as many as free up at least free bytes. It returns how
+// many it deleted.
+func (j *Journal) pruneOldest(ctx context.Context, org, before, free int64) (int, error) {
+	if j.sp != nil {
+		return j.pruneBlocks(ctx, org, before, free)
+	}
+	return j.pruneBatch(ctx, org, `SELECT seq, size FROM journal_entries WHERE org_id = ? AND time < ? ORDER BY time, seq LIMIT `+
+		strconv.Itoa(j.cfg.PruneBatch), []any{org, before}, free)
+}
+
+// pruneBlocks is pruneOldest on SQLite: it takes the oldest records from
+// the org's index blocks and rewrites the blocks that held them.
+func (j *Journal) pruneBlocks(ctx context.Context, org, before, free int64) (int, error) {
+	tx, err := j.w.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("journal.Prune: %w", err)
+	}
+	defer tx.Rollback()
+	spec := scanSpec{org: org, from: math.MinInt64, to: before - 1, asc: true}
+	sc, err := scanRecs(ctx, tx, spec)
+	if err != nil {
+		return 0, fmt.Errorf("journal.Prune: %w", err)
+	}
+	gone := map[int64]map[int64]bool{} // block: seqs
+	var blocks []int64
+	var bytes int64
+	for n := 0; n < j.cfg.PruneBatch && (free < 0 || bytes < free); n++ {
+		r, ok := sc.next()
+		if !ok {
+			break
+		}
+		if gone[r.block] == nil {
+			gone[r.block] = map[int64]bool{}
+			blocks = append(blocks, r.block)
+		}
+		gone[r.block][r.seq] = true
+		bytes += r.size
+	}
+	if err := sc.close(); err != nil {
+		return 0, fmt.Errorf("journal.Prune: %w", err)
+	}
+	if len(blocks) == 0 {
+		return 0, nil
+	}
+	var n int
+	var freed int64
+	segs := segCounts{}
+	for _, b := range blocks {
+		dropped, err := rewriteBlock(ctx, tx, b, func(r *ixRec) bool { return !gone[b][r.seq] })
+		if err != nil {
+			return 0, fmt.Errorf("journal.Prune: %w", err)
+		}
+		for _, r := range dropped {
+			n++
+			freed += r.size
+			c := segs.of(r.seg)
+			c.entries++
+			c.bytes += int64(r.n)
+		}
+	}
+	if err := j.unaccount(ctx, tx, org, n, freed, segs); err != nil {
+		return 0, err
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("journal.Prune: %w", err)
+	}
+	return n, nil
+}
+
+// unaccount takes n deleted entries of freed bytes off the org's usage
+// and, on SQLite, their records off their segments' counts.
+func (j *Journal) unaccount(ctx context.Context, tx *sql.Tx, org int64, n int, freed int64, segs segCounts) error {
+	if _, err := tx.ExecContext(ctx, j.d.q(`UPDATE journal_usage SET bytes = bytes - ?, entries = entries - ? WHERE org_id = ?`),
+		freed, n, org); err != nil {
+		return fmt.Errorf("journal.Prune: %w", err)
+	}
+	for seg, c := range segs {
+		if _, err := tx.ExecContext(ctx, `UPDATE journal_segments SET entries = entries - ?, bytes = bytes - ? WHERE seg = ?`,
+			c.entries, c.bytes, seg); err != nil {
+			return fmt.Errorf("journal.Prune: %w", err)
+		}
+	}
+	return nil
+}
+
+// pruneBatch is pruneOldest on PostgreSQL: it deletes, in one
+// transaction, the entries sel picks (oldest first): all of them, or when
+// free >= 0 only as many as free up at least free bytes. It returns how
+// many it deleted.
 func (j *Journal) pruneBatch(ctx context.Context, org int64, sel string, args []any, free int64) (int, error) {
 	tx, err := j.w.BeginTx(ctx, nil)
 	if err != nil {
@@ -214,45 +301,27 @@ func (j *Journal) pruneBatch(ctx context.Context, org int64, sel string, args []
 		return 0, nil
 	}
 	// seq values are integers we just read, so they are safe to inline.
-	seg := "0, 0"
-	if j.sp != nil {
-		seg = "seg, len"
-	}
-	res, err := tx.QueryContext(ctx, `DELETE FROM journal_entries WHERE seq IN (`+strings.Join(seqs, ",")+`) RETURNING size, `+seg)
+	res, err := tx.QueryContext(ctx, `DELETE FROM journal_entries WHERE seq IN (`+strings.Join(seqs, ",")+`) RETURNING size`)
 	if err != nil {
 		return 0, fmt.Errorf("journal.Prune: %w", err)
 	}
 	var n int
 	var freed int64
-	segs := segCounts{}
 	for res.Next() {
-		var size, seg int64
-		var recLen int32
-		if err := res.Scan(&size, &seg, &recLen); err != nil {
+		var size int64
+		if err := res.Scan(&size); err != nil {
 			res.Close()
 			return 0, fmt.Errorf("journal.Prune: %w", err)
 		}
 		n++
 		freed += size
-		c := segs.of(seg)
-		c.entries++
-		c.bytes += int64(recLen)
 	}
 	res.Close()
 	if err := res.Err(); err != nil {
 		return 0, fmt.Errorf("journal.Prune: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, j.d.q(`UPDATE journal_usage SET bytes = bytes - ?, entries = entries - ? WHERE org_id = ?`),
-		freed, n, org); err != nil {
-		return 0, fmt.Errorf("journal.Prune: %w", err)
-	}
-	if j.sp != nil {
-		for seg, c := range segs {
-			if _, err := tx.ExecContext(ctx, `UPDATE journal_segments SET entries = entries - ?, bytes = bytes - ? WHERE seg = ?`,
-				c.entries, c.bytes, seg); err != nil {
-				return 0, fmt.Errorf("journal.Prune: %w", err)
-			}
-		}
+	if err := j.unaccount(ctx, tx, org, n, freed, nil); err != nil {
+		return 0, err
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("journal.Prune: %w", err)

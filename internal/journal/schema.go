@@ -19,32 +19,32 @@ type dialect struct {
 // on PostgreSQL) and is created idempotently at Open.
 //
 // Index plan: every query is scoped to one org and ordered by (time, seq),
-// newest first. journal_org_time serves time ranges and the filters that
-// are checked row by row (status, ExceptionType, text);
-// journal_org_op_time serves the common "this operation in this window"
-// query as a pure index range, whatever the journal's size;
-// journal_request_id finds one call. On SQLite seq is the rowid, so every
-// index already ends with it, and a row holds only what queries filter
-// on and where the entry's record is in the spool (see spool.go); on
-// PostgreSQL a row is the whole entry.
+// newest first. On PostgreSQL a row is the whole entry: journal_org_time
+// serves time ranges and the filters that are checked row by row
+// (status, ExceptionType, text); journal_org_op_time serves the common
+// "this operation in this window" query as a pure index range, whatever
+// the journal's size; journal_request_id finds one call. On SQLite the
+// entries are in the spool (see spool.go) and journal_blocks indexes them
+// in blocks (see block.go), with indexes to the same ends.
 var (
 	sqlite = dialect{name: "sqlite", like: "LIKE", schema: `
-CREATE TABLE IF NOT EXISTS journal_entries (
-    seq            INTEGER PRIMARY KEY,
-    time           INTEGER NOT NULL,
-    org_id         INTEGER NOT NULL,
-    op_key         TEXT    NOT NULL,
-    status         INTEGER NOT NULL,
-    exception_type TEXT    NOT NULL,
-    request_id     TEXT    NOT NULL,
-    size           INTEGER NOT NULL,
-    seg            INTEGER NOT NULL,
-    off            INTEGER NOT NULL,
-    len            INTEGER NOT NULL
+CREATE TABLE IF NOT EXISTS journal_blocks (
+    id     INTEGER PRIMARY KEY,
+    org_id INTEGER NOT NULL,
+    op_key TEXT    NOT NULL,
+    t_lo   INTEGER NOT NULL,
+    t_hi   INTEGER NOT NULL,
+    w_lo   INTEGER NOT NULL,
+    w_hi   INTEGER NOT NULL,
+    seq_lo INTEGER NOT NULL,
+    seq_hi INTEGER NOT NULL,
+    n      INTEGER NOT NULL,
+    recs   BLOB    NOT NULL
 );
-CREATE INDEX IF NOT EXISTS journal_org_time ON journal_entries (org_id, time);
-CREATE INDEX IF NOT EXISTS journal_org_op_time ON journal_entries (org_id, op_key, time);
-CREATE INDEX IF NOT EXISTS journal_request_id ON journal_entries (request_id);
+CREATE INDEX IF NOT EXISTS journal_blocks_org_time ON journal_blocks (org_id, t_hi, t_lo);
+CREATE INDEX IF NOT EXISTS journal_blocks_org_op_time ON journal_blocks (org_id, op_key, t_hi, t_lo);
+CREATE INDEX IF NOT EXISTS journal_blocks_org_wall ON journal_blocks (org_id, w_hi, w_lo);
+CREATE INDEX IF NOT EXISTS journal_blocks_seq ON journal_blocks (seq_hi, seq_lo);
 CREATE TABLE IF NOT EXISTS journal_segments (
     seg     INTEGER PRIMARY KEY,
     entries INTEGER NOT NULL,
@@ -129,9 +129,16 @@ func (j *Journal) migrate(ctx context.Context) error {
 		if err := conn.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_table_info('journal_entries') WHERE name = 'response_body'`).Scan(&whole); err != nil {
 			return fmt.Errorf("journal.migrate: %w", err)
 		}
-		if whole > 0 {
+		// One from before index blocks has a row per entry: set it aside
+		// for convertV2, which indexes its rows in blocks.
+		var rows int
+		if err := conn.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_table_info('journal_entries') WHERE name = 'seg'`).Scan(&rows); err != nil {
+			return fmt.Errorf("journal.migrate: %w", err)
+		}
+		set := map[bool]string{true: "journal_entries_v1", false: "journal_entries_v2"}[whole > 0]
+		if whole > 0 || rows > 0 {
 			if _, err := conn.ExecContext(ctx, `DROP INDEX IF EXISTS journal_org_time; DROP INDEX IF EXISTS journal_org_op_time;
-				DROP INDEX IF EXISTS journal_request_id; ALTER TABLE journal_entries RENAME TO journal_entries_v1`); err != nil {
+				DROP INDEX IF EXISTS journal_request_id; ALTER TABLE journal_entries RENAME TO `+set); err != nil {
 				return fmt.Errorf("journal.migrate: %w", err)
 			}
 		}
@@ -146,7 +153,8 @@ func (j *Journal) migrate(ctx context.Context) error {
 }
 
 // addSegmentBytes gives a journal_segments table from before compaction
-// its bytes, lo and hi columns, filled from the index rows. Such a
+// its bytes, lo and hi columns, filled from the index rows (set aside by
+// migrate in journal_entries_v2). Such a
 // journal has only spool segments, each holding the seqs from its name
 // up to the next one's, so each row's sums read one range of seqs.
 func addSegmentBytes(ctx context.Context, conn *sql.Conn) error {
@@ -162,7 +170,7 @@ func addSegmentBytes(ctx context.Context, conn *sql.Conn) error {
 		ALTER TABLE journal_segments ADD COLUMN lo INTEGER NOT NULL DEFAULT 0;
 		ALTER TABLE journal_segments ADD COLUMN hi INTEGER NOT NULL DEFAULT 0;
 		UPDATE journal_segments AS s SET (bytes, lo, hi) = (
-			SELECT COALESCE(SUM(e.len), 0), COALESCE(MIN(e.seq), s.seg), COALESCE(MAX(e.seq), s.seg) FROM journal_entries e
+			SELECT COALESCE(SUM(e.len), 0), COALESCE(MIN(e.seq), s.seg), COALESCE(MAX(e.seq), s.seg) FROM journal_entries_v2 e
 			WHERE e.seq >= s.seg AND e.seq < COALESCE((SELECT MIN(n.seg) FROM journal_segments n WHERE n.seg > s.seg), 9223372036854775807)
 			AND e.seg = s.seg);
 		COMMIT`)

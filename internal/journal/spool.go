@@ -21,17 +21,17 @@ import (
 // On SQLite the journal keeps each entry in two places. The entry itself
 // is a record appended to a segment file in the journal's spool
 // directory; the writer appends each batch of entries in one write (and
-// one fsync at durability "full") and answers the calls. A row in
-// journal.db then indexes it: the columns queries filter on, and where
-// the record is. An indexer inserts those rows in large transactions, a
-// few microseconds an entry, where writing whole entries into SQLite
-// would cost as much as the calls themselves.
+// one fsync at durability "full") and answers the calls. journal.db then
+// indexes it: the fields queries filter on, and where the record is,
+// packed in blocks (see block.go). An indexer writes them in large
+// transactions, under a microsecond an entry, where writing whole entries
+// into SQLite would cost as much as the calls themselves.
 //
 // An entry is durable once it is in the spool: after a crash, Open
 // indexes every record journal.db lacks before taking calls. Queries
 // first wait for the indexer to catch up with every entry recorded
 // before they started, so a caller always finds the calls it made.
-// Retention deletes index rows; a segment file is deleted once none of
+// Retention deletes index records; a segment file is deleted once none of
 // its entries is left (journal_segments counts them), and a segment less
 // than half live is compacted: its live records are copied into a new
 // segment (see compact.go).

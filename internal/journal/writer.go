@@ -292,21 +292,6 @@ func (j *Journal) take(spare []*Entry) ([]*Entry, bool) {
 // indexBatch bounds the entries the indexer inserts in one transaction.
 const indexBatch = 8192
 
-// indexYield and yieldBelow: at light load the indexer lets other
-// goroutines run after every indexYield rows. A batch of a few hundred
-// entries holds its processor for milliseconds, and with one processor (a
-// server pinned to one core) a call that arrived meanwhile waited for the
-// whole batch: GetById's p99 at 4 clients, pinned, was 1.3-2.5 ms with the
-// journal on against 0.8-1.0 ms with it off, and 1.1-1.5 ms with the
-// yields (BENCHMARKS.md, "Latency at 4 clients"). Under load (yieldBelow
-// calls or more in their handlers) yielding only reorders the same work
-// and costs the indexer its caches: yielding always made GetById at 32
-// clients 5 % slower.
-const (
-	indexYield = 16
-	yieldBelow = 8
-)
-
 // indexDelay is how long the indexer lets entries gather before a
 // transaction, unless a query is waiting for them.
 const indexDelay = 50 * time.Millisecond
@@ -463,17 +448,13 @@ func (j *Journal) insertPostgres(ctx context.Context, entries []*Entry) error {
 }
 
 // insert writes entries and their orgs' usage in one transaction: on
-// SQLite their index rows (their records are already in the spool) and
+// SQLite their index blocks (their records are already in the spool) and
 // their segments' counts.
 func (j *Journal) insert(ctx context.Context, entries []*Entry) error {
 	return j.insertRows(ctx, entries, true)
 }
 
-// indexRowSQL inserts one SQLite index row.
-const indexRowSQL = `INSERT INTO journal_entries (seq, time, org_id, op_key, status, exception_type, request_id, size, seg, off, len)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-
-// segmentCountSQL adds index rows to their segment's count, record bytes
+// segmentCountSQL adds index records to their segment's count, record bytes
 // and seq range.
 const segmentCountSQL = `INSERT INTO journal_segments (seg, entries, bytes, lo, hi) VALUES (?, ?, ?, ?, ?)
 	ON CONFLICT (seg) DO UPDATE SET entries = journal_segments.entries + excluded.entries,
@@ -481,7 +462,7 @@ const segmentCountSQL = `INSERT INTO journal_segments (seg, entries, bytes, lo, 
 	lo = MIN(journal_segments.lo, excluded.lo), hi = MAX(journal_segments.hi, excluded.hi)`
 
 // indexedSQL keeps the highest seq ever indexed, which recovery starts
-// after: the highest seq in journal_entries can be lower, once retention
+// after: the highest seq in journal_blocks can be lower, once retention
 // pruned the newest entries, and those must not be indexed again.
 const indexedSQL = `INSERT INTO journal_indexed (one, seq) VALUES (1, ?)
 	ON CONFLICT (one) DO UPDATE SET seq = MAX(journal_indexed.seq, excluded.seq)`
@@ -522,21 +503,13 @@ func (j *Journal) insertRows(ctx context.Context, entries []*Entry, usage bool) 
 		return fmt.Errorf("journal: begin: %w", err)
 	}
 	defer tx.Rollback()
-	// One prepared single-row INSERT per entry: statements run in-process,
-	// so rows cost no round trips, and a prepared statement skips SQL
-	// parsing, which dominates a many-row VALUES statement.
-	st := tx.StmtContext(ctx, j.insertOne)
+	if err := writeBlocks(ctx, tx, entries); err != nil {
+		return err
+	}
 	segs := segCounts{}
 	var top int64
-	for i, e := range entries {
-		if i%indexYield == indexYield-1 && j.handling.Load() < yieldBelow {
-			runtime.Gosched()
-		}
+	for _, e := range entries {
 		top = max(top, e.ID)
-		if _, err := st.ExecContext(ctx, e.ID, e.Time.UnixMilli(), int64(e.OrgID), strings.ToLower(e.Operation),
-			e.Status, e.ExceptionType, e.RequestID, e.size(), e.seg, e.off, e.n); err != nil {
-			return fmt.Errorf("journal: insert: %w", err)
-		}
 		segs.of(e.seg).add(e.ID, e.n)
 	}
 	for seg, c := range segs {

@@ -165,7 +165,8 @@ func pages(t *testing.T, j *Journal, f Filter) []int64 {
 
 // TestBlocksQueryOrder: whatever the order entries arrive in and however
 // their blocks overlap, every query returns exactly the matching entries
-// in (time, seq) order, page after page, both ways; Get finds each one;
+// in (time, seq) order, page after page, both ways; Get finds each one,
+// whole;
 // and a journal indexed a row per entry (the layout before blocks) reads
 // the same once Open has converted it.
 func TestBlocksQueryOrder(t *testing.T) {
@@ -202,8 +203,11 @@ func TestBlocksQueryOrder(t *testing.T) {
 		}
 		for _, e := range entries[:300] {
 			got, err := j.Get(context.Background(), e.OrgID, e.ID)
-			if err != nil || got.ID != e.ID || got.RequestID != e.RequestID {
-				t.Fatalf("%s: Get(%d) = %+v, %v", stage, e.ID, got, err)
+			if err != nil {
+				t.Fatalf("%s: Get(%d): %v", stage, e.ID, err)
+			}
+			if diff := cmp.Diff(e, got, entryCmp); diff != "" {
+				t.Fatalf("%s: Get(%d) (-want +got):\n%s", stage, e.ID, diff)
 			}
 			if _, err := j.Get(context.Background(), 3-e.OrgID, e.ID); crm.KindOf(err) != crm.KindNotFound {
 				t.Fatalf("%s: Get(%d) of the other org: %v", stage, e.ID, err)

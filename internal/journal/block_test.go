@@ -64,6 +64,21 @@ func toRows(t *testing.T, db *sql.DB) {
 	}
 }
 
+// closeToRows closes j and gives the journal.db in dir the layout before
+// blocks (toRows); the caller closes the database it returns.
+func closeToRows(t *testing.T, j *Journal, dir string) *sql.DB {
+	t.Helper()
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", filepath.Join(dir, "journal.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	toRows(t, db)
+	return db
+}
+
 // ops and rids for scattered entries.
 var scatterOps = []string{"LeadManagement.svc/Lead.Create", "LeadManagement.svc/Leads.GetById", "ProspectActivity.svc/Create"}
 
@@ -215,15 +230,7 @@ func TestBlocksQueryOrder(t *testing.T) {
 		}
 	}
 	check("blocks")
-	if err := j.Close(); err != nil {
-		t.Fatal(err)
-	}
-	db, err := sql.Open("sqlite", filepath.Join(dir, "journal.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	toRows(t, db)
-	db.Close()
+	closeToRows(t, j, dir).Close()
 	j = openSQLite(t, dir, Config{DefaultMaxAge: -1})
 	defer j.Close()
 	var n int

@@ -331,14 +331,7 @@ func TestSegmentBytesMigration(t *testing.T) {
 	if len(want) < 5 {
 		t.Fatalf("%d segments; the test needs several", len(want))
 	}
-	if err := j.Close(); err != nil {
-		t.Fatal(err)
-	}
-	db, err := sql.Open("sqlite", filepath.Join(dir, "journal.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	toRows(t, db)
+	db := closeToRows(t, j, dir)
 	if _, err := db.Exec(`ALTER TABLE journal_segments DROP COLUMN bytes; ALTER TABLE journal_segments DROP COLUMN lo;
 		ALTER TABLE journal_segments DROP COLUMN hi; DROP TABLE journal_indexed`); err != nil {
 		t.Fatal(err)

@@ -346,9 +346,8 @@ type scanSpec struct {
 	op       string // lower-case; "" for every operation
 	status   int    // as Filter.Status
 	exc      string
-	rid      string
-	hasRid   bool
-	from, to int64 // inclusive, ms
+	rid      string // "" for every request id
+	from, to int64  // inclusive, ms
 	asc      bool
 	cur      *cursor
 }
@@ -356,7 +355,7 @@ type scanSpec struct {
 // specOf is f as a scanSpec; cur is its parsed cursor, if any.
 func specOf(f *Filter, cur *cursor) scanSpec {
 	s := scanSpec{org: int64(f.Org), op: strings.ToLower(f.Operation), status: f.Status, exc: f.ExceptionType,
-		rid: f.RequestID, hasRid: f.RequestID != "", from: math.MinInt64, to: math.MaxInt64, asc: f.Ascending, cur: cur}
+		rid: f.RequestID, from: math.MinInt64, to: math.MaxInt64, asc: f.Ascending, cur: cur}
 	if !f.From.IsZero() {
 		s.from = f.From.UnixMilli()
 	}
@@ -380,7 +379,7 @@ func (s *scanSpec) match(r *ixRec) bool {
 			return false
 		}
 	}
-	if (s.exc != "" && r.exc != s.exc) || (s.hasRid && r.rid != s.rid) {
+	if (s.exc != "" && r.exc != s.exc) || (s.rid != "" && r.rid != s.rid) {
 		return false
 	}
 	if c := s.cur; c != nil {
@@ -403,14 +402,14 @@ type scanRec struct {
 // matching records in a heap; a record is yielded once no block still
 // unread can hold one that comes before it.
 type recScan struct {
-	spec  scanSpec
-	rows  *sql.Rows
-	more  bool // rows has a block read into peek
-	peek  struct{ id, tLo, tHi, seqLo int64 }
-	raw   []byte
-	heap  recHeap
-	decod []ixRec
-	err   error
+	spec scanSpec
+	rows *sql.Rows
+	more bool // rows has a block read into peek
+	peek struct{ id, tLo, tHi, seqLo int64 }
+	raw  []byte
+	heap recHeap
+	recs []ixRec // the last block decoded
+	err  error
 }
 
 // scanRecs starts a recScan on tx.
@@ -421,7 +420,7 @@ func scanRecs(ctx context.Context, tx execer, spec scanSpec) (*recScan, error) {
 		q += ` AND op_key = ?`
 		args = append(args, spec.op)
 	}
-	if spec.hasRid {
+	if spec.rid != "" {
 		w := ridWall(spec.rid)
 		q += ` AND w_hi BETWEEN ? AND ? AND w_lo <= ?`
 		args = append(args, w, satAdd(w, blockSpan), w)
@@ -466,14 +465,14 @@ func (s *recScan) advance() {
 // load decodes the peeked block into the heap and reads the next one.
 func (s *recScan) load() {
 	var err error
-	s.decod, err = decodeRecs(s.raw, s.peek.seqLo, s.peek.tLo, s.decod[:0])
+	s.recs, err = decodeRecs(s.raw, s.peek.seqLo, s.peek.tLo, s.recs[:0])
 	if err != nil {
 		s.err, s.more = err, false
 		return
 	}
-	for i := range s.decod {
-		if s.spec.match(&s.decod[i]) {
-			heap.Push(&s.heap, scanRec{s.decod[i], s.peek.id})
+	for i := range s.recs {
+		if s.spec.match(&s.recs[i]) {
+			heap.Push(&s.heap, scanRec{s.recs[i], s.peek.id})
 		}
 	}
 	s.advance()

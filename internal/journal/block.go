@@ -300,9 +300,10 @@ type blockRef struct {
 	recs           []ixRec
 }
 
-// blocksBySeq reads the blocks that may hold seqs lo to hi (of org, when
-// org >= 0).
-func blocksBySeq(ctx context.Context, tx execer, org, lo, hi int64) ([]blockRef, error) {
+// eachBlockBySeq calls fn with each block that may hold seqs lo to hi (of
+// org, when org >= 0), one at a time: b and its records are valid only
+// during the call. It stops at fn's first error and returns it.
+func eachBlockBySeq(ctx context.Context, tx execer, org, lo, hi int64, fn func(b *blockRef) error) error {
 	q := `SELECT id, seq_lo, t_lo, recs FROM journal_blocks WHERE seq_hi BETWEEN ? AND ? AND seq_lo <= ?`
 	args := []any{lo, satAdd(hi, blockSeqSpan), hi}
 	if org >= 0 {
@@ -311,22 +312,23 @@ func blocksBySeq(ctx context.Context, tx execer, org, lo, hi int64) ([]blockRef,
 	}
 	rows, err := tx.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
-	var out []blockRef
+	var b blockRef
+	var raw []byte
 	for rows.Next() {
-		var b blockRef
-		var raw []byte
 		if err := rows.Scan(&b.id, &b.seqLo, &b.tLo, &raw); err != nil {
-			return nil, err
+			return err
 		}
-		if b.recs, err = decodeRecs(raw, b.seqLo, b.tLo, nil); err != nil {
-			return nil, err
+		if b.recs, err = decodeRecs(raw, b.seqLo, b.tLo, b.recs[:0]); err != nil {
+			return err
 		}
-		out = append(out, b)
+		if err := fn(&b); err != nil {
+			return err
+		}
 	}
-	return out, rows.Err()
+	return rows.Err()
 }
 
 // satAdd is a+b, saturating at the int64 range.

@@ -133,17 +133,17 @@ func (j *Journal) compactGroup(ctx context.Context, segs []segInfo) error {
 func (j *Journal) copyLive(ctx context.Context, segs []segInfo, path string) ([]move, error) {
 	var moves []move
 	for _, s := range segs {
-		blocks, err := blocksBySeq(ctx, j.w, -1, s.lo, s.hi)
-		if err != nil {
-			return nil, fmt.Errorf("journal.compact: %w", err)
-		}
 		first := len(moves)
-		for _, b := range blocks {
+		err := eachBlockBySeq(ctx, j.w, -1, s.lo, s.hi, func(b *blockRef) error {
 			for _, r := range b.recs {
 				if r.seg == s.seg && r.seq >= s.lo && r.seq <= s.hi {
 					moves = append(moves, move{seq: r.seq, from: s.seg, off: r.off, n: r.n})
 				}
 			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("journal.compact: %w", err)
 		}
 		slices.SortFunc(moves[first:], func(a, b move) int { return cmpInt(a.seq, b.seq) })
 	}
@@ -209,12 +209,14 @@ func (j *Journal) repoint(ctx context.Context, segs []segInfo, id int64, moves [
 			at[m.seq] = m
 			lo, hi = min(lo, m.seq), max(hi, m.seq)
 		}
-		blocks, err := blocksBySeq(ctx, tx, -1, lo, hi)
-		if err != nil {
-			return fmt.Errorf("journal.compact: %w", err)
+		// Collect the rewritten blocks first: the scan reads the table
+		// they are written to.
+		type rewrite struct {
+			id   int64
+			recs []byte
 		}
-		var buf []byte
-		for _, b := range blocks {
+		var rewrites []rewrite
+		err := eachBlockBySeq(ctx, tx, -1, lo, hi, func(b *blockRef) error {
 			moved := false
 			for i := range b.recs {
 				r := &b.recs[i]
@@ -224,11 +226,16 @@ func (j *Journal) repoint(ctx context.Context, segs []segInfo, id int64, moves [
 					moved = true
 				}
 			}
-			if !moved {
-				continue
+			if moved {
+				rewrites = append(rewrites, rewrite{b.id, appendRecs(nil, b.recs, b.seqLo, b.tLo)})
 			}
-			buf = appendRecs(buf[:0], b.recs, b.seqLo, b.tLo)
-			if _, err := tx.ExecContext(ctx, `UPDATE journal_blocks SET recs = ? WHERE id = ?`, buf, b.id); err != nil {
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("journal.compact: %w", err)
+		}
+		for _, w := range rewrites {
+			if _, err := tx.ExecContext(ctx, `UPDATE journal_blocks SET recs = ? WHERE id = ?`, w.recs, w.id); err != nil {
 				return fmt.Errorf("journal.compact: %w", err)
 			}
 		}

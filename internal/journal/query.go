@@ -347,26 +347,32 @@ func (j *Journal) Get(ctx context.Context, org crm.OrgID, id int64) (*Entry, err
 func (j *Journal) getSpool(ctx context.Context, org crm.OrgID, id int64) (*Entry, error) {
 	j.filesMu.RLock()
 	defer j.filesMu.RUnlock()
-	blocks, err := blocksBySeq(ctx, j.r, int64(org), id, id)
+	// Only the blocks whose seq range holds id are decoded: one, or a few
+	// of the batch it was indexed in.
+	var found *Entry
+	var files segmentFiles
+	defer files.close()
+	err := eachBlockBySeq(ctx, j.r, int64(org), id, id, func(b *blockRef) error {
+		for i := range b.recs {
+			if b.recs[i].seq != id || found != nil {
+				continue
+			}
+			var e Entry
+			ok, err := j.readEntry(&b.recs[i], &files, &Filter{}, &e)
+			if err != nil {
+				return err
+			}
+			if ok {
+				found = &e
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, crm.Internal(fmt.Errorf("journal.Get: %w", err))
 	}
-	for _, b := range blocks {
-		for i := range b.recs {
-			if b.recs[i].seq != id {
-				continue
-			}
-			var files segmentFiles
-			var e Entry
-			found, err := j.readEntry(&b.recs[i], &files, &Filter{}, &e)
-			files.close()
-			if err != nil {
-				return nil, crm.Internal(fmt.Errorf("journal.Get: %w", err))
-			}
-			if found {
-				return &e, nil
-			}
-		}
+	if found == nil {
+		return nil, crm.Errorf(crm.KindNotFound, "journal entry %d does not exist", id)
 	}
-	return nil, crm.Errorf(crm.KindNotFound, "journal entry %d does not exist", id)
+	return found, nil
 }

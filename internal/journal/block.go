@@ -294,6 +294,19 @@ func rewriteBlock(ctx context.Context, tx execer, id int64, keep func(*ixRec) bo
 	return dropped, nil
 }
 
+// seqSQL selects the blocks eachBlockBySeq reads. Without the INDEXED BY
+// the planner may take an org index and read every block of the org.
+func seqSQL(org, lo, hi int64) (string, []any) {
+	q := `SELECT id, seq_lo, t_lo, recs FROM journal_blocks INDEXED BY journal_blocks_seq
+		WHERE seq_hi BETWEEN ? AND ? AND seq_lo <= ?`
+	args := []any{lo, satAdd(hi, blockSeqSpan), hi}
+	if org >= 0 {
+		q += ` AND org_id = ?`
+		args = append(args, org)
+	}
+	return q, args
+}
+
 // blockRef is a block found by seq.
 type blockRef struct {
 	id, seqLo, tLo int64
@@ -304,12 +317,7 @@ type blockRef struct {
 // org, when org >= 0), one at a time: b and its records are valid only
 // during the call. It stops at fn's first error and returns it.
 func eachBlockBySeq(ctx context.Context, tx execer, org, lo, hi int64, fn func(b *blockRef) error) error {
-	q := `SELECT id, seq_lo, t_lo, recs FROM journal_blocks WHERE seq_hi BETWEEN ? AND ? AND seq_lo <= ?`
-	args := []any{lo, satAdd(hi, blockSeqSpan), hi}
-	if org >= 0 {
-		q += ` AND org_id = ?`
-		args = append(args, org)
-	}
+	q, args := seqSQL(org, lo, hi)
 	rows, err := tx.QueryContext(ctx, q, args...)
 	if err != nil {
 		return err
@@ -416,6 +424,21 @@ type recScan struct {
 
 // scanRecs starts a recScan on tx.
 func scanRecs(ctx context.Context, tx execer, spec scanSpec) (*recScan, error) {
+	q, args := scanSQL(&spec)
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	s := &recScan{spec: spec, rows: rows}
+	s.heap.desc = !spec.asc
+	s.advance()
+	return s, s.err
+}
+
+// scanSQL selects the blocks a recScan reads, in its order. A request id
+// is found through the wall-time index, which the planner would pass
+// over for one that gives the order.
+func scanSQL(spec *scanSpec) (string, []any) {
 	q := `SELECT id, t_lo, t_hi, seq_lo, recs FROM journal_blocks WHERE org_id = ?`
 	args := []any{spec.org}
 	if spec.op != "" {
@@ -424,6 +447,7 @@ func scanRecs(ctx context.Context, tx execer, spec scanSpec) (*recScan, error) {
 	}
 	if spec.rid != "" {
 		w := ridWall(spec.rid)
+		q = strings.Replace(q, `journal_blocks WHERE`, `journal_blocks INDEXED BY journal_blocks_org_wall WHERE`, 1)
 		q += ` AND w_hi BETWEEN ? AND ? AND w_lo <= ?`
 		args = append(args, w, satAdd(w, blockSpan), w)
 	}
@@ -442,14 +466,7 @@ func scanRecs(ctx context.Context, tx execer, spec scanSpec) (*recScan, error) {
 	if !spec.asc {
 		q += ` DESC`
 	}
-	rows, err := tx.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	s := &recScan{spec: spec, rows: rows}
-	s.heap.desc = !spec.asc
-	s.advance()
-	return s, s.err
+	return q, args
 }
 
 // advance reads the next block row into peek.

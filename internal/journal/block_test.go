@@ -4,9 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -292,4 +294,59 @@ func FuzzDecodeRecs(f *testing.F) {
 			t.Fatal("no records and no error")
 		}
 	})
+}
+
+// TestBlockQueryPlans: each way of finding blocks reads the index made
+// for it, never every block of an org.
+func TestBlockQueryPlans(t *testing.T) {
+	j := openSQLite(t, t.TempDir(), Config{DefaultMaxAge: -1})
+	defer j.Close()
+	scatter(t, j, rand.New(rand.NewPCG(5, 6)), 500)
+	if _, err := j.w.Exec(`ANALYZE`); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	cur := &cursor{at.UnixMilli(), 100}
+	for _, c := range []struct {
+		spec  scanSpec
+		index string
+	}{
+		{scanSpec{org: 1, from: math.MinInt64, to: math.MaxInt64}, "journal_blocks_org_time (org_id=? AND t_hi>? AND t_hi<?)"},
+		{scanSpec{org: 1, from: at.UnixMilli(), to: math.MaxInt64, asc: true, cur: cur}, "journal_blocks_org_time (org_id=? AND t_hi>? AND t_hi<?)"},
+		{scanSpec{org: 1, op: "leadmanagement.svc/lead.create", from: math.MinInt64, to: math.MaxInt64},
+			"journal_blocks_org_op_time (org_id=? AND op_key=? AND t_hi>? AND t_hi<?)"},
+		{scanSpec{org: 1, rid: "01a2486b-0c1f-7213-ab8f-978ef9d06818", from: math.MinInt64, to: math.MaxInt64},
+			"journal_blocks_org_wall (org_id=? AND w_hi>? AND w_hi<?)"},
+	} {
+		q, args := scanSQL(&c.spec)
+		if got := plan(t, j, q, args); !strings.Contains(got, c.index) {
+			t.Errorf("%+v: plan %q, want %s", c.spec, got, c.index)
+		}
+	}
+	for _, org := range []int64{1, -1} {
+		q, args := seqSQL(org, 40, 40)
+		if got := plan(t, j, q, args); !strings.Contains(got, "journal_blocks_seq (seq_hi>? AND seq_hi<?)") {
+			t.Errorf("seq lookup, org %d: plan %q", org, got)
+		}
+	}
+}
+
+// plan is SQLite's query plan for q.
+func plan(t *testing.T, j *Journal, q string, args []any) string {
+	t.Helper()
+	rows, err := j.r.Query(`EXPLAIN QUERY PLAN `+q, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, detail)
+	}
+	return strings.Join(out, "; ")
 }

@@ -46,7 +46,7 @@ type ixRec struct {
 
 const (
 	blockSpan    = 10_000 // ms
-	blockSeqSpan = 1 << 16
+	blockSeqSpan = 2048
 	blockMax     = 1024
 )
 

@@ -17,7 +17,8 @@ import (
 // BenchmarkJournalQuery loads a journal of LSQ_BENCH_JOURNAL_ROWS entries
 // (default 200,000) spread over 10 orgs, 20 operations and 30 days, then
 // times the admin query "one org, one operation, a one-day window, newest
-// 50" and reports its p99.
+// 50" and reports its p99, then the p99 of 1,000 lookups by request id and
+// by id.
 //
 //	LSQ_BENCH_JOURNAL_ROWS=2000000 go test ./internal/journal -run '^$' -bench JournalQuery -benchtime 2000x
 func BenchmarkJournalQuery(b *testing.B) {
@@ -39,11 +40,12 @@ func BenchmarkJournalQuery(b *testing.B) {
 			batch := make([]*journal.Entry, 0, 5000)
 			for i := range rows {
 				op := fmt.Sprintf("LeadManagement.svc/Op%02d", i%20)
+				at := end.Add(-span + time.Duration(int64(span)/int64(rows)*int64(i)))
 				batch = append(batch, &journal.Entry{
-					Time: end.Add(-span + time.Duration(int64(span)/int64(rows)*int64(i))), OrgID: crm.OrgID(1 + i%10),
+					Time: at, OrgID: crm.OrgID(1 + i%10),
 					Method: "POST", Path: "/v2/" + op, Operation: op, Status: 200, Query: "leadId=x",
 					RequestBody: `[{"Attribute":"EmailAddress","Value":"someone@example.com"}]`, ResponseBody: `{"Status":"Success","Message":{"Id":"x"}}`,
-					RequestID: strconv.Itoa(i), ClientAddr: "127.0.0.1", UserAgent: "bench", Level: "full"})
+					RequestID: benchRequestID(at, i), ClientAddr: "127.0.0.1", UserAgent: "bench", Level: "full"})
 				if len(batch) == cap(batch) || i == rows-1 {
 					if err := j.InsertBulk(context.Background(), batch); err != nil {
 						b.Fatal(err)
@@ -68,6 +70,41 @@ func BenchmarkJournalQuery(b *testing.B) {
 			slices.Sort(lat)
 			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
 			b.ReportMetric(float64(rows), "entries")
+			// One entry by id, and one by request id, untimed by b.N: their p99.
+			get, rid := make([]time.Duration, 0, 1000), make([]time.Duration, 0, 1000)
+			for k := range 1000 {
+				i := k * (rows / 1000)
+				org := crm.OrgID(1 + i%10)
+				p, err := j.Query(context.Background(), journal.Filter{Org: org, Limit: 1,
+					RequestID: benchRequestID(end.Add(-span+time.Duration(int64(span)/int64(rows)*int64(i))), i)})
+				if err != nil || len(p.Entries) != 1 {
+					b.Fatalf("request id %d: %v, %d entries", i, err, len(p.Entries))
+				}
+				rid = append(rid, time.Duration(0))
+				t0 := time.Now()
+				p, err = j.Query(context.Background(), journal.Filter{Org: org, Limit: 1, RequestID: p.Entries[0].RequestID})
+				rid[len(rid)-1] = time.Since(t0)
+				if err != nil || len(p.Entries) != 1 {
+					b.Fatalf("request id %d: %v", i, err)
+				}
+				t0 = time.Now()
+				e, err := j.Get(context.Background(), org, p.Entries[0].ID)
+				get = append(get, time.Since(t0))
+				if err != nil || e.RequestID != p.Entries[0].RequestID {
+					b.Fatalf("get %d: %v", p.Entries[0].ID, err)
+				}
+			}
+			slices.Sort(get)
+			slices.Sort(rid)
+			b.ReportMetric(float64(get[len(get)*99/100].Microseconds()), "get-p99-µs")
+			b.ReportMetric(float64(rid[len(rid)*99/100].Microseconds()), "requestid-p99-µs")
 		})
 	}
+}
+
+// benchRequestID is a v7 request id made at the millisecond at, as the
+// server's are, distinct for each i.
+func benchRequestID(at time.Time, i int) string {
+	ms := at.UnixMilli()
+	return fmt.Sprintf("%08x-%04x-7%03x-8%03x-%012x", ms>>16, ms&0xffff, i&0xfff, (i>>12)&0xfff, i)
 }

@@ -55,13 +55,20 @@ func toRows(t *testing.T, db *sql.DB) {
 		}
 	}
 	rows.Close()
+	tx, err := db.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, r := range all {
-		if _, err := db.Exec(`INSERT INTO journal_entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.seq, r.time, r.org, r.op,
+		if _, err := tx.Exec(`INSERT INTO journal_entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.seq, r.time, r.org, r.op,
 			r.status, r.exc, r.rid, r.size, r.seg, r.off, r.n); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := db.Exec(`DROP TABLE journal_blocks`); err != nil {
+	if _, err := tx.Exec(`DROP TABLE journal_blocks`); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -349,4 +356,27 @@ func plan(t *testing.T, j *Journal, q string, args []any) string {
 		out = append(out, detail)
 	}
 	return strings.Join(out, "; ")
+}
+
+// TestConvertRowsInBatches: a journal.db with more rows than one
+// conversion transaction takes is converted whole, every entry readable
+// by query and by id.
+func TestConvertRowsInBatches(t *testing.T) {
+	dir := t.TempDir()
+	j := openSQLite(t, dir, Config{DefaultMaxAge: -1})
+	entries := scatter(t, j, rand.New(rand.NewPCG(7, 8)), 2*indexBatch+123)
+	closeToRows(t, j, dir).Close()
+	j = openSQLite(t, dir, Config{DefaultMaxAge: -1})
+	defer j.Close()
+	for _, org := range []crm.OrgID{1, 2} {
+		f := Filter{Org: org, Ascending: true, Limit: 1000}
+		if diff := cmp.Diff(want(entries, f), pages(t, j, f)); diff != "" {
+			t.Fatalf("org %d after conversion (-want +got):\n%s", org, diff)
+		}
+	}
+	for _, e := range []*Entry{entries[0], entries[indexBatch], entries[len(entries)-1]} {
+		if got, err := j.Get(context.Background(), e.OrgID, e.ID); err != nil || got.RequestID != e.RequestID {
+			t.Errorf("Get(%d) after conversion: %+v, %v", e.ID, got, err)
+		}
+	}
 }

@@ -81,8 +81,9 @@ func parseCursor(s string) (cursor, error) {
 	return cursor{}, crm.Errorf(crm.KindInvalid, "cursor is not one this API returned")
 }
 
-// where builds the WHERE clause and arguments for f.
-func (j *Journal) where(f *Filter) (string, []any, error) {
+// where builds the WHERE clause and arguments for f after cur
+// (PostgreSQL).
+func (j *Journal) where(f *Filter, cur *cursor) (string, []any) {
 	conds := []string{"org_id = ?"}
 	args := []any{int64(f.Org)}
 	if f.Operation != "" {
@@ -114,19 +115,15 @@ func (j *Journal) where(f *Filter) (string, []any, error) {
 		args = append(args, f.RequestID)
 	}
 	for _, t := range []string{f.Text, f.LeadID} {
-		if t == "" || j.sp != nil {
-			continue // SQLite: the texts are in the spool; see matchText
+		if t == "" {
+			continue
 		}
 		pat := "%" + likeEscaper.Replace(t) + "%"
-		l := " " + j.d.like + ` ? ESCAPE '\'`
+		l := ` ILIKE ? ESCAPE '\'`
 		conds = append(conds, "(query"+l+" OR request_body"+l+" OR response_body"+l+" OR exception_message"+l+")")
 		args = append(args, pat, pat, pat, pat)
 	}
-	if f.Cursor != "" {
-		c, err := parseCursor(f.Cursor)
-		if err != nil {
-			return "", nil, err
-		}
+	if c := cur; c != nil {
 		// The plain time bound lets the planner narrow the index range; the
 		// row comparison breaks ties within a millisecond.
 		if f.Ascending {
@@ -136,7 +133,7 @@ func (j *Journal) where(f *Filter) (string, []any, error) {
 		}
 		args = append(args, c.time, c.time, c.seq)
 	}
-	return strings.Join(conds, " AND "), args, nil
+	return strings.Join(conds, " AND "), args
 }
 
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
@@ -148,16 +145,21 @@ func (j *Journal) Query(ctx context.Context, f Filter) (Page, error) {
 		f.Limit = 50
 	}
 	f.Limit = min(f.Limit, 1000)
-	where, args, err := j.where(&f)
-	if err != nil {
-		return Page{}, err
+	var cur *cursor
+	if f.Cursor != "" {
+		c, err := parseCursor(f.Cursor)
+		if err != nil {
+			return Page{}, err
+		}
+		cur = &c
 	}
 	if err := j.caughtUp(ctx); err != nil {
 		return Page{}, err
 	}
 	if j.sp != nil {
-		return j.querySpool(ctx, &f)
+		return j.querySpool(ctx, &f, cur)
 	}
+	where, args := j.where(&f, cur)
 	order := " ORDER BY time DESC, seq DESC"
 	if f.Ascending {
 		order = " ORDER BY time, seq"
@@ -199,15 +201,7 @@ func (p *Page) add(e Entry, limit int) bool {
 
 // querySpool is Query on SQLite: index records from journal_blocks, the
 // entries from the spool.
-func (j *Journal) querySpool(ctx context.Context, f *Filter) (Page, error) {
-	var cur *cursor
-	if f.Cursor != "" {
-		c, err := parseCursor(f.Cursor)
-		if err != nil {
-			return Page{}, err
-		}
-		cur = &c
-	}
+func (j *Journal) querySpool(ctx context.Context, f *Filter, cur *cursor) (Page, error) {
 	j.filesMu.RLock()
 	defer j.filesMu.RUnlock()
 	sc, err := scanRecs(ctx, j.r, specOf(f, cur))

@@ -12,7 +12,6 @@ import (
 type dialect struct {
 	name   string
 	schema string
-	like   string // case-insensitive LIKE
 }
 
 // The journal's schema is its own (journal.db on SQLite, journal_* tables
@@ -27,7 +26,7 @@ type dialect struct {
 // entries are in the spool (see spool.go) and journal_blocks indexes them
 // in blocks (see block.go), with indexes to the same ends.
 var (
-	sqlite = dialect{name: "sqlite", like: "LIKE", schema: `
+	sqlite = dialect{name: "sqlite", schema: `
 CREATE TABLE IF NOT EXISTS journal_blocks (
     id     INTEGER PRIMARY KEY,
     org_id INTEGER NOT NULL,
@@ -67,7 +66,7 @@ CREATE TABLE IF NOT EXISTS journal_settings (
     max_bytes  INTEGER NOT NULL
 );
 `}
-	postgres = dialect{name: "postgres", like: "ILIKE", schema: `
+	postgres = dialect{name: "postgres", schema: `
 CREATE TABLE IF NOT EXISTS journal_entries (
     seq                BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     time               BIGINT  NOT NULL,

@@ -339,13 +339,10 @@ func eachBlockBySeq(ctx context.Context, tx execer, org, lo, hi int64, fn func(b
 	return rows.Err()
 }
 
-// satAdd is a+b, saturating at the int64 range.
+// satAdd is a+b for b >= 0, saturating at math.MaxInt64 (an open bound).
 func satAdd(a, b int64) int64 {
-	if b > 0 && a > math.MaxInt64-b {
+	if a > math.MaxInt64-b {
 		return math.MaxInt64
-	}
-	if b < 0 && a < math.MinInt64-b {
-		return math.MinInt64
 	}
 	return a + b
 }

@@ -168,31 +168,25 @@ func want(entries []*Entry, f Filter) []int64 {
 	return ids
 }
 
-// pages reads every page of f.
+// pages reads every page of f (Each, page by page of f.Limit) and
+// returns the entries' ids.
 func pages(t *testing.T, j *Journal, f Filter) []int64 {
 	t.Helper()
 	var ids []int64
-	for {
-		p, err := j.Query(context.Background(), f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range p.Entries {
-			ids = append(ids, e.ID)
-		}
-		if p.Next == "" {
-			return ids
-		}
-		f.Cursor = p.Next
+	if err := j.Each(context.Background(), f, func(e *Entry) error {
+		ids = append(ids, e.ID)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
+	return ids
 }
 
 // TestBlocksQueryOrder: whatever the order entries arrive in and however
 // their blocks overlap, every query returns exactly the matching entries
 // in (time, seq) order, page after page, both ways; Get finds each one,
-// whole;
-// and a journal indexed a row per entry (the layout before blocks) reads
-// the same once Open has converted it.
+// whole; and a journal indexed a row per entry (the layout before blocks)
+// reads the same once Open has converted it.
 func TestBlocksQueryOrder(t *testing.T) {
 	dir := t.TempDir()
 	j := openSQLite(t, dir, Config{DefaultMaxAge: -1})

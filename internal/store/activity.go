@@ -77,8 +77,11 @@ const rollupDate = "2006-01-02 15:04:05.000"
 const (
 	insertActivityRow = `INSERT INTO activities (id, org_id, lead_id, code, note, status, owner_id, score, engagement,
 		fields, data, locked, created_by, modified_by, activity_on, created_on, modified_on`
-	insertActivitySQL       = insertActivityRow + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?) RETURNING auto_id`
-	sqliteInsertActivitySQL = insertActivityRow + `, auto_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)`
+	insertActivitySQL = insertActivityRow + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?) RETURNING auto_id`
+	// On SQLite a NULL 17th value takes the next id from activity_seq,
+	// which trigger activities_seq (migration 0014) then advances.
+	sqliteInsertActivitySQL = insertActivityRow + `, auto_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?,
+		COALESCE(?, (SELECT last + 1 FROM activity_seq WHERE one = 1))) RETURNING auto_id`
 )
 
 // reserveActivitySQL takes the next n ProspectActivityAutoIds on SQLite.
@@ -119,21 +122,14 @@ func (s *Store) insertActivity(ctx context.Context, tx *sql.Tx, org crm.OrgID, l
 	}
 	args := []any{a.ID, org, a.LeadID, a.Code, a.Note, a.Status, a.Owner, a.Score, a.Engagement, encodeFields(a.Fields), data,
 		a.CreatedBy, a.ModifiedBy, ms(a.On), ms(now), ms(now)}
-	var err error
-	if s.d.name == "postgres" {
-		err = s.txQueryRow(ctx, tx, insertActivitySQL, args...).Scan(&a.AutoID)
-	} else {
+	q := insertActivitySQL
+	if s.d.name != "postgres" {
 		// SQLite keys activities by lead (migration 0012), so auto_id comes
 		// from activity_seq rather than the rowid: reserved by the caller
-		// for a batch (reserveAutoIDs), else taken here.
-		if a.AutoID == 0 {
-			a.AutoID, err = s.reserveAutoIDs(ctx, tx, 1)
-		}
-		if err == nil {
-			_, err = s.txExec(ctx, tx, sqliteInsertActivitySQL, append(args, a.AutoID)...)
-		}
+		// for a batch (reserveAutoIDs), else taken by the INSERT itself.
+		q, args = sqliteInsertActivitySQL, append(args, nullID(a.AutoID))
 	}
-	if err != nil {
+	if err := s.txQueryRow(ctx, tx, q, args...).Scan(&a.AutoID); err != nil {
 		return internal("store.insertActivity", err)
 	}
 	if a.Score != 0 {
@@ -702,6 +698,14 @@ func (s *Store) UpdateActivity(ctx context.Context, p *crm.Principal, id string,
 		return nil, err
 	}
 	return a, nil
+}
+
+// nullID is NULL for 0 (no id reserved), else id.
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
 }
 
 func nullable(s string) any {

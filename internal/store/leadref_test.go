@@ -104,7 +104,8 @@ func TestLeadRefsRaceMergeAndDelete(t *testing.T) {
 // TestBulkActivityAutoIDs: a bulk call numbers the rows it posts in row
 // order, consecutively: a row that fails takes no number (SQLite reserves
 // the numbers of the rows that passed in one statement; PostgreSQL's
-// identity gives them row by row), and the next post continues.
+// identity gives them row by row), and the next post continues (on SQLite
+// its INSERT takes the number itself, trigger activities_seq).
 func TestBulkActivityAutoIDs(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
@@ -148,6 +149,9 @@ func TestBulkActivityAutoIDs(t *testing.T) {
 		last, _, err := s.PostActivity(ctx, p, l.ID, crm.ActivityInput{Code: typ.Code})
 		if err != nil {
 			t.Fatal(err)
+		}
+		if stored := autoID(last.ID); stored != last.AutoID {
+			t.Errorf("PostActivity returned auto id %d, stored %d", last.AutoID, stored)
 		}
 		got = append(got, last.AutoID-first.AutoID)
 		if want := []int64{1, 2, 3, 4}; fmt.Sprint(got) != fmt.Sprint(want) {

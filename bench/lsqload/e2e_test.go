@@ -24,7 +24,7 @@ func TestDrivesARealServer(t *testing.T) {
 	// Every run here ends on its request budget (-n); -d is only a
 	// bound, generous so that a slow machine (or -race) cannot cut a run
 	// short of its count.
-	for _, op := range []string{"create", "get"} {
+	for _, op := range []string{"create", "get", "get-email", "get-phone"} {
 		var out bytes.Buffer
 		err := run([]string{"-url", hs.URL, "-access", c.AccessKey, "-secret", c.SecretKey, "-op", op,
 			"-c", "4", "-d", "2m", "-n", "200", "-seed", "20", "-label", "t"}, &out)

@@ -169,6 +169,8 @@ type loader struct {
 	ids    []string
 	emails []string
 	seq    atomic.Int64
+	// phones[i] is the Phone of lead phoneIDs[i] (seeded leads only)
+	phones, phoneIDs []string
 
 	// -client raw: the server's address, Host header and path prefix, and
 	// the headers of a call without and with a JSON body
@@ -263,9 +265,12 @@ func (l *loader) received(ctx context.Context, op string, status int, b []byte) 
 // leadBody is a Lead.Create body with unique email and phone.
 func (l *loader) leadBody(n int64) []byte {
 	return fmt.Appendf(nil, `[{"Attribute":"FirstName","Value":"Load%d"},{"Attribute":"LastName","Value":"Tester"},`+
-		`{"Attribute":"EmailAddress","Value":"lsqload-%d-%d@example.com"},{"Attribute":"Phone","Value":"+1-%09d-%09d"},`+
-		`{"Attribute":"Company","Value":"Acme %d"}]`, n%1000, l.run, n, l.run, n, n%50)
+		`{"Attribute":"EmailAddress","Value":"lsqload-%d-%d@example.com"},{"Attribute":"Phone","Value":"%s"},`+
+		`{"Attribute":"Company","Value":"Acme %d"}]`, n%1000, l.run, n, l.phone(n), n%50)
 }
+
+// phone is the Phone of leadBody(n).
+func (l *loader) phone(n int64) string { return fmt.Sprintf("+1-%09d-%09d", l.run, n) }
 
 // seedLeads creates n leads through Lead/Bulk/Create, 50 a call from 4
 // workers, and remembers their ids and emails.
@@ -317,6 +322,8 @@ func (l *loader) seedLeads(n int) error {
 					}
 					l.ids = append(l.ids, *r.LeadId)
 					l.emails = append(l.emails, fmt.Sprintf("lsqload-%d-%d@example.com", l.run, keys[i]))
+					l.phones = append(l.phones, l.phone(keys[i]))
+					l.phoneIDs = append(l.phoneIDs, *r.LeadId)
 				}
 				mu.Unlock()
 			}

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/url"
 	"sort"
+	"strings"
 )
 
 // opSpec is one load operation: do sends one request and returns how many
@@ -31,6 +32,7 @@ var ops = map[string]opSpec{
 	"create":           {needsNothing, opCreate},
 	"get":              {needsLeads, opGetByID},
 	"get-email":        {needsLeads, opGetByEmail},
+	"get-phone":        {needsLeads, opGetByPhone},
 	"search-like":      {needsLeads, opSearchLike},
 	"recent":           {needsLeads, opRecent},
 	"bulk-create":      {needsNothing, opBulkCreate},
@@ -82,6 +84,22 @@ func opGetByEmail(ctx context.Context, l *loader, rng *rand.Rand) (int, error) {
 	}
 	if l.cfg.check && !bytes.Contains(b, []byte(e)) {
 		return 0, fmt.Errorf("get-email: %s not in %.200s", e, b)
+	}
+	return 1, nil
+}
+
+// opGetByPhone is RetrieveLeadByPhoneNumber with the digits of a seeded
+// lead's Phone written another way (no "+", spaces for dashes), so the
+// server's digit comparison is what finds it.
+func opGetByPhone(ctx context.Context, l *loader, rng *rand.Rand) (int, error) {
+	i := rng.IntN(len(l.phones))
+	phone := strings.NewReplacer("+", "", "-", " ").Replace(l.phones[i])
+	b, err := l.call(ctx, "GET", "LeadManagement.svc/RetrieveLeadByPhoneNumber", "phone="+url.QueryEscape(phone), nil)
+	if err != nil {
+		return 0, err
+	}
+	if l.cfg.check && !bytes.Contains(b, []byte(l.phoneIDs[i])) {
+		return 0, fmt.Errorf("get-phone: lead %s not in %.200s", l.phoneIDs[i], b)
 	}
 	return 1, nil
 }

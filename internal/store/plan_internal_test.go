@@ -48,3 +48,46 @@ func TestActivityReadPlans(t *testing.T) {
 		}
 	}
 }
+
+// TestLeadLookupPlans: RetrieveLeadByPhoneNumber probes the two unique
+// phone indexes; it never walks the org's leads in LeadLastModifiedOn
+// order (which costs a scan of every lead changed since the one it finds).
+func TestLeadLookupPlans(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	plan := explain(t, s, leadsByPhoneSQL)
+	for _, want := range []string{"SEARCH leads USING INDEX leads_phone_key_uq (org_id=? AND phone_key=?)",
+		"SEARCH leads USING INDEX leads_mobile_key_uq (org_id=? AND mobile_key=?)"} {
+		if !strings.Contains(plan, want) {
+			t.Errorf("plan %q lacks %q", plan, want)
+		}
+	}
+	if strings.Contains(plan, "SCAN") || strings.Contains(plan, "leads_last_modified") || strings.Contains(plan, "leads_modified_on") {
+		t.Errorf("plan %q walks the org's leads", plan)
+	}
+}
+
+// explain returns SQLite's query plan for q, its lines joined by " | ".
+func explain(t *testing.T, s *Store, q string) string {
+	t.Helper()
+	args := make([]any, strings.Count(q, "?")) // placeholders need values, unused by EXPLAIN
+	rows, err := s.r.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+q, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	return strings.Join(plan, " | ")
+}

@@ -239,7 +239,7 @@ func (s *Store) lockLeadIDs(ctx context.Context, tx *sql.Tx, org crm.OrgID, ids 
 		for _, id := range rest[:n] {
 			args = append(args, id)
 		}
-		rows, err := tx.QueryContext(ctx, s.d.q(`SELECT id FROM leads WHERE org_id = ? AND id IN (`+placeholders(n)+`) ORDER BY id`+
+		rows, err := tx.QueryContext(ctx, s.d.q(`SELECT id FROM leads WHERE `+leadIDsWhere(n)+` ORDER BY id`+
 			s.d.collateC+s.d.forUpdate), args...)
 		if err != nil {
 			return nil, internal("store.lockLeadIDs", err)

@@ -33,7 +33,7 @@ func (s *Store) touchLastModified(ctx context.Context, tx *sql.Tx, org crm.OrgID
 		for _, id := range ids[:n] {
 			args = append(args, id)
 		}
-		if _, err := tx.ExecContext(ctx, s.d.q(`UPDATE leads SET last_modified_on = ? WHERE org_id = ? AND id IN (`+placeholders(n)+`)`), args...); err != nil {
+		if _, err := tx.ExecContext(ctx, s.d.q(`UPDATE leads SET last_modified_on = ? WHERE `+leadIDsWhere(n)), args...); err != nil {
 			return internal("store.touchLastModified", err)
 		}
 		ids = ids[n:]
@@ -52,6 +52,14 @@ func placeholders(n int) string {
 	}
 	return "?" + strings.Repeat(", ?", n-1)
 }
+
+// leadIDsWhere is the WHERE of a statement on n of an org's leads by id
+// (arguments: the org, then the ids). The org test is written +org_id:
+// SQLite, which plans without statistics and takes an equality to match
+// about ten rows, otherwise read every lead of the org through an index
+// led by org_id once the list passed ten or so ids (0.5 s at 3,000,000
+// leads) instead of probing the ids (plan_internal_test.go).
+func leadIDsWhere(n int) string { return `+org_id = ? AND id IN (` + placeholders(n) + `)` }
 
 // CreateNote adds a note to the org's lead leadID as the principal's user
 // and moves the lead's LeadLastModifiedOn, in one transaction. Errors:

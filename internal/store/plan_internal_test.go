@@ -91,3 +91,53 @@ func explain(t *testing.T, s *Store, q string) string {
 	}
 	return strings.Join(plan, " | ")
 }
+
+// TestQuickSearchPlans: QuickSearch's probe reads each field's matches
+// through its index, and its walk reads the org's leads in
+// leads_last_modified order without sorting them.
+func TestQuickSearchPlans(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	preds := []string{"first_name_key >= ? AND first_name_key < ?", "company_key >= ? AND company_key < ?",
+		"phone_key >= ? AND phone_key < ?"}
+	args := make([]any, 6)
+	probe, _ := quickProbeSQL(1, preds, args)
+	plan := explain(t, s, probe)
+	for _, want := range []string{"SEARCH leads USING INDEX leads_first_name (org_id=? AND first_name_key>? AND first_name_key<?)",
+		"SEARCH leads USING INDEX leads_company (org_id=? AND company_key>? AND company_key<?)",
+		"SEARCH leads USING INDEX leads_phone_key_uq (org_id=? AND phone_key>? AND phone_key<?)"} {
+		if !strings.Contains(plan, want) {
+			t.Errorf("probe plan %q lacks %q", plan, want)
+		}
+	}
+	walk, _ := s.quickWalkSQL(1, preds, args)
+	if plan := explain(t, s, walk); plan != "SEARCH leads USING INDEX leads_last_modified (org_id=?)" {
+		t.Errorf("walk plan %q", plan)
+	}
+}
+
+// TestLeadIDsPlans: statements on a list of an org's leads probe the ids,
+// however long the list, rather than reading the org's leads in the order
+// of an index led by org_id.
+func TestLeadIDsPlans(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, n := range []int{1, 16, 512} {
+		for _, q := range []string{`SELECT ` + leadColumns + ` FROM leads WHERE ` + leadIDsWhere(n),
+			`SELECT id FROM leads WHERE ` + leadIDsWhere(n) + ` ORDER BY id`,
+			`UPDATE leads SET last_modified_on = ? WHERE ` + leadIDsWhere(n)} {
+			plan := explain(t, s, q)
+			if !strings.HasPrefix(plan, "SEARCH leads USING ") || !strings.Contains(plan, "(id=?)") || strings.Contains(plan, "org_id=?") {
+				t.Errorf("%d ids, %.40s…: plan %q", n, q, plan)
+			}
+		}
+	}
+}

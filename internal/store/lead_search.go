@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -451,7 +452,9 @@ func (s *Store) QuickSearch(ctx context.Context, org crm.OrgID, sch *crm.Schema,
 var quickProbeMax = 10_000
 
 // quickProbeSQL lists the matches' ids and LeadLastModifiedOn, each field's
-// range through its index, at most quickProbeMax+1 of them.
+// range through its index, at most quickProbeMax+1 of them. Each field's
+// range is cut at quickProbeMax+1 rows of its own: a UNION is built whole
+// before a LIMIT on it applies, and a key like "a" matches millions.
 func quickProbeSQL(org crm.OrgID, preds []string, predArgs []any) (string, []any) {
 	var b strings.Builder
 	var args []any
@@ -460,9 +463,10 @@ func quickProbeSQL(org crm.OrgID, preds []string, predArgs []any) (string, []any
 		if i > 0 {
 			b.WriteString(" UNION ")
 		}
-		b.WriteString("SELECT id, last_modified_on FROM leads WHERE org_id = ? AND " + p)
+		fmt.Fprintf(&b, "SELECT id, last_modified_on FROM (SELECT id, last_modified_on FROM leads WHERE org_id = ? AND %s LIMIT ?) AS f%d", p, i)
 		n := strings.Count(p, "?")
 		args = append(append(args, org), predArgs[at:at+n]...)
+		args = append(args, quickProbeMax+1)
 		at += n
 	}
 	b.WriteString(" LIMIT ?")

@@ -7,3 +7,11 @@ func SetQuickProbeMax(t interface{ Cleanup(func()) }, n int) {
 	quickProbeMax = n
 	t.Cleanup(func() { quickProbeMax = old })
 }
+
+// SetSearchProbeMax sets the most matches of an indexed condition for
+// which SearchLeads sorts the matches, until the test ends.
+func SetSearchProbeMax(t interface{ Cleanup(func()) }, n int) {
+	old := searchProbeMax
+	searchProbeMax = n
+	t.Cleanup(func() { searchProbeMax = old })
+}

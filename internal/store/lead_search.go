@@ -218,18 +218,26 @@ func likeDigits(p string) string {
 
 // orderBy appends the ORDER BY clause: the sort field, then the id in the
 // same direction, so equal values never reorder between pages.
-func (s *Store) orderBy(b *strings.Builder, args []any, srt crm.Sort, def string, nonNull bool) []any {
+//
+// sortOnly (SQLite) writes the sort columns as +expr, which keeps SQLite
+// from reading the leads in the order of the sort column's index: the
+// condition's index finds the matches and they are sorted.
+func (s *Store) orderBy(b *strings.Builder, args []any, srt crm.Sort, def string, nonNull, sortOnly bool) []any {
 	dir := " ASC"
 	if srt.Desc {
 		dir = " DESC"
 	}
+	plus := ""
+	if sortOnly {
+		plus = "+"
+	}
 	b.WriteString(" ORDER BY ")
 	if srt.Field == nil {
-		b.WriteString(def + dir + ", id" + dir)
+		b.WriteString(plus + def + dir + ", " + plus + "id" + dir)
 		return args
 	}
 	c := s.column(srt.Field)
-	b.WriteString(c.expr + dir)
+	b.WriteString(plus + c.expr + dir)
 	// A column never NULL, or one the condition compares (which excludes
 	// NULLs), needs no NULLS clause, so its index can give the order.
 	if !notNull[c.expr] && !nonNull {
@@ -239,7 +247,7 @@ func (s *Store) orderBy(b *strings.Builder, args []any, srt crm.Sort, def string
 			b.WriteString(" NULLS LAST")
 		}
 	}
-	b.WriteString(", id" + dir)
+	b.WriteString(", " + plus + "id" + dir)
 	return append(args, c.args...)
 }
 
@@ -270,9 +278,16 @@ func (s *Store) SearchLeads(ctx context.Context, org crm.OrgID, q *crm.LeadQuery
 	if err != nil {
 		return nil, err
 	}
+	few, err := s.fewMatches(ctx, from, args, q)
+	if err != nil {
+		return nil, err
+	}
+	if !few && q.Cond != nil && s.d.name == "sqlite" {
+		from = s.inSortOrder(from, q.Sort, defSort)
+	}
 	var b strings.Builder
 	b.WriteString("SELECT " + leadColumns + from)
-	args = s.orderBy(&b, args, q.Sort, defSort, q.Cond != nil && q.Cond.Field == q.Sort.Field && q.Cond.Op != crm.OpNe)
+	args = s.orderBy(&b, args, q.Sort, defSort, q.Cond != nil && q.Cond.Field == q.Sort.Field && q.Cond.Op != crm.OpNe, few)
 	b.WriteString(" LIMIT ? OFFSET ?")
 	args = append(args, q.Page.Size, q.Page.Offset())
 	var keep map[string]bool
@@ -283,6 +298,70 @@ func (s *Store) SearchLeads(ctx context.Context, org crm.OrgID, q *crm.LeadQuery
 		}
 	}
 	return s.querySomeLeads(ctx, "store.SearchLeads", keep, b.String(), args...)
+}
+
+// searchProbeMax is the most matches of an indexed condition for which
+// SearchLeads sorts the matches rather than reading the org's leads in
+// the sort column's order (a variable for tests).
+var searchProbeMax = 10_000
+
+// probeColumns are the lead columns SQLite has an index on (led by org_id).
+var probeColumns = map[string]bool{"id": true, "auto_id": true, "email_key": true, "first_name_key": true,
+	"last_name_key": true, "company_key": true, "owner_id": true, "phone_key": true, "mobile_key": true,
+	"created_on": true, "modified_on": true, "last_modified_on": true}
+
+// fewMatches reports, on SQLite, whether q's condition can be answered
+// through its column's index and matches at most searchProbeMax leads,
+// counted through that index. SQLite plans without statistics: given a
+// condition on one column and an order on another, it takes an equality
+// to match about ten rows and reads the org's leads in the order of the
+// sort column's index, testing each, which for a condition naming a few
+// leads among millions reads them all (FirstName = 'x' sorted by
+// CreatedOn: 2 s at 3,000,000 leads). When the matches are few the search
+// reads them through the condition's index and sorts them; when they are
+// many, reading in order finds a page of them soon.
+func (s *Store) fewMatches(ctx context.Context, from string, args []any, q *crm.LeadQuery) (bool, error) {
+	if s.d.name != "sqlite" || q.Cond == nil || q.Cond.Field == q.Sort.Field || q.Cond.Op == crm.OpNe {
+		return false, nil
+	}
+	c := s.column(q.Cond.Field)
+	if !probeColumns[c.expr] {
+		return false, nil
+	}
+	if q.Cond.Op == crm.OpLike {
+		if _, prefix := likePrefix(strings.ToLower(q.Cond.Values[0])); !prefix {
+			return false, nil // a LIKE other than 'prefix%' reads every lead however it is planned
+		}
+	}
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1`+from+` LIMIT ?)`, append(args, searchProbeMax+1)...).Scan(&n)
+	if err != nil {
+		return false, internal("store.SearchLeads", err)
+	}
+	return n <= searchProbeMax, nil
+}
+
+// sortIndexes are SQLite's indexes that give the leads of an org in the
+// order of a column that is never NULL.
+var sortIndexes = map[string]string{"auto_id": "leads_auto_id_uq", "created_on": "leads_created_on",
+	"modified_on": "leads_modified_on", "last_modified_on": "leads_last_modified"}
+
+// inSortOrder makes a search with many matches read the org's leads in
+// the sort column's order when an index gives it (SQLite, which without
+// statistics otherwise reads every match through the condition's index
+// and sorts them all: LastName LIKE 'test%' sorted by ModifiedOn, 2,000,000
+// matches, 10 s). A column that may be NULL sorts with a NULLS clause no
+// index order satisfies, so it keeps the plan SQLite picks.
+func (s *Store) inSortOrder(from string, srt crm.Sort, def string) string {
+	col := def
+	if srt.Field != nil {
+		col = s.column(srt.Field).expr
+	}
+	idx, ok := sortIndexes[col]
+	if !ok {
+		return from
+	}
+	return strings.Replace(from, " FROM leads ", " FROM leads INDEXED BY "+idx+" ", 1)
 }
 
 // CountLeads returns how many of the org's leads match q.

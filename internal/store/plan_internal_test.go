@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/localsquared/localsquared/internal/crm"
 )
 
 // TestActivityReadPlans: on SQLite (whose planner, without statistics,
@@ -138,6 +140,36 @@ func TestLeadIDsPlans(t *testing.T) {
 			if !strings.HasPrefix(plan, "SEARCH leads USING ") || !strings.Contains(plan, "(id=?)") || strings.Contains(plan, "org_id=?") {
 				t.Errorf("%d ids, %.40s…: plan %q", n, q, plan)
 			}
+		}
+	}
+}
+
+// TestSearchSortedMatchesPlan: when a condition's matches are few,
+// Leads.Get reads them through the condition's index and sorts them; the
+// plain order lets SQLite read the org's leads in the sort column's order
+// instead, which is what the sorted form exists to avoid.
+func TestSearchSortedMatchesPlan(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	q := &crm.LeadQuery{Cond: &crm.Condition{Field: &crm.Field{SchemaName: "FirstName"}, Op: crm.OpEq, Values: []string{"x"}},
+		Sort: crm.Sort{Field: &crm.Field{SchemaName: "CreatedOn"}, Desc: true}, Page: crm.Page{Index: 1, Size: 25}}
+	from, args, err := s.filter(1, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sortOnly := range []bool{true, false} {
+		var b strings.Builder
+		b.WriteString("SELECT id" + from)
+		s.orderBy(&b, args, q.Sort, "auto_id", false, sortOnly)
+		b.WriteString(" LIMIT ? OFFSET ?")
+		plan := explain(t, s, b.String())
+		byCond := strings.HasPrefix(plan, "SEARCH leads USING INDEX leads_first_name (org_id=? AND first_name_key=?)")
+		if byCond != sortOnly {
+			t.Errorf("sortOnly %v: plan %q", sortOnly, plan)
 		}
 	}
 }

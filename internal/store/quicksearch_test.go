@@ -113,3 +113,65 @@ func TestQuickSearchProbeAndWalk(t *testing.T) {
 		})
 	}
 }
+
+// TestSearchLeadsSortedMatches: Leads.Get answers the same pages whether
+// SQLite sorts the matches it found through the condition's index or
+// reads the leads in the sort column's order: ties, NULLs, both
+// directions, a page beyond the first.
+func TestSearchLeadsSortedMatches(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		p := setup(t, s)
+		var rows []store.BulkLeadRow
+		for i := 0; i < 60; i++ {
+			kv := []string{"EmailAddress", fmt.Sprintf("sorted%d@search.test", i), "FirstName", fmt.Sprintf("Name%d", i%3)}
+			if i%4 != 0 { // every fourth has no Company: NULL in the sort
+				kv = append(kv, "Company", fmt.Sprintf("Firm %d", i%5))
+			}
+			rows = append(rows, store.BulkLeadRow{Attrs: attrs(kv...)})
+		}
+		if _, err := s.BulkCreateLeads(ctx, p, rows); err != nil {
+			t.Fatal(err)
+		}
+		sch, err := s.Schema(ctx, &p.Org)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cond := func(field, op string, v ...string) *crm.Condition {
+			return &crm.Condition{Field: sch.Field(field), Op: op, Values: v}
+		}
+		conds := []*crm.Condition{cond("FirstName", crm.OpEq, "name1"), cond("EmailAddress", crm.OpLike, "sorted1%"),
+			cond("FirstName", crm.OpIn, "name0", "name2"), cond("Company", crm.OpGt, "firm 2")}
+		for _, c := range conds {
+			for _, srt := range []crm.Sort{{Field: sch.Field("Company")}, {Field: sch.Field("Company"), Desc: true},
+				{Field: sch.Field("CreatedOn"), Desc: true}, {}} {
+				for _, page := range []crm.Page{{Index: 1, Size: 7}, {Index: 2, Size: 7}} {
+					q := &crm.LeadQuery{Cond: c, Sort: srt, Page: page}
+					ids := func() []string {
+						t.Helper()
+						leads, err := s.SearchLeads(ctx, p.Org.ID, q, "auto_id")
+						if err != nil {
+							t.Fatal(err)
+						}
+						var ids []string
+						for _, l := range leads {
+							ids = append(ids, l.ID)
+						}
+						return ids
+					}
+					sorted := ids()
+					store.SetSearchProbeMax(t, 0)
+					ordered := ids()
+					store.SetSearchProbeMax(t, 10_000)
+					if len(sorted) == 0 {
+						t.Errorf("%s %s %v, sort %+v, page %d: no leads", c.Field.SchemaName, c.Op, c.Values, srt, page.Index)
+					}
+					if diff := cmp.Diff(sorted, ordered); diff != "" {
+						t.Errorf("%s %s %v, sort %+v, page %d: sorted matches and ordered read differ:\n%s",
+							c.Field.SchemaName, c.Op, c.Values, srt, page.Index, diff)
+					}
+				}
+			}
+		}
+	})
+}

@@ -34,6 +34,7 @@ var ops = map[string]opSpec{
 	"get-email":        {needsLeads, opGetByEmail},
 	"get-phone":        {needsLeads, opGetByPhone},
 	"search-like":      {needsLeads, opSearchLike},
+	"search-eq":        {needsLeads, opSearchEq},
 	"recent":           {needsLeads, opRecent},
 	"bulk-create":      {needsNothing, opBulkCreate},
 	"activity-create":  {needsLeads, opActivityCreate},
@@ -118,6 +119,35 @@ func opSearchLike(ctx context.Context, l *loader, rng *rand.Rand) (int, error) {
 	}
 	if l.cfg.check && len(leads) == 0 {
 		return 0, fmt.Errorf("search-like %q: no leads", prefix)
+	}
+	return len(leads), nil
+}
+
+// opSearchEq is Leads.Get with = on FirstName (one of the seeded
+// "LoadK" names, which every lsqload run reuses) sorted by another field,
+// CreatedOn, newest first: the condition's index finds the matches and the
+// server sorts them.
+func opSearchEq(ctx context.Context, l *loader, rng *rand.Rand) (int, error) {
+	name := fmt.Sprintf("Load%d", 1+rng.IntN(int(min(l.seq.Load(), 999))))
+	body := fmt.Appendf(nil, `{"Parameter":{"LookupName":"FirstName","LookupValue":"%s","SqlOperator":"="},`+
+		`"Columns":{"Include_CSV":"ProspectID,FirstName,CreatedOn"},"Sorting":{"ColumnName":"CreatedOn","Direction":"1"},"Paging":{"PageIndex":1,"PageSize":25}}`, name)
+	b, err := l.call(ctx, "POST", "LeadManagement.svc/Leads.Get", "", body)
+	if err != nil {
+		return 0, err
+	}
+	var leads []struct{ FirstName, CreatedOn string }
+	if err := json.Unmarshal(b, &leads); err != nil {
+		return 0, fmt.Errorf("search-eq: %v in %.200s", err, b)
+	}
+	if l.cfg.check {
+		if len(leads) == 0 {
+			return 0, fmt.Errorf("search-eq %q: no leads", name)
+		}
+		for i, ld := range leads {
+			if ld.FirstName != name || i > 0 && ld.CreatedOn > leads[i-1].CreatedOn {
+				return 0, fmt.Errorf("search-eq %q: lead %d is %+v after %+v", name, i, ld, leads[max(i-1, 0)])
+			}
+		}
 	}
 	return len(leads), nil
 }

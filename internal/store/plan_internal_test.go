@@ -14,12 +14,7 @@ import (
 // page, count and engagement sum are one range of the activities table,
 // which is keyed by lead (migration 0012).
 func TestActivityReadPlans(t *testing.T) {
-	ctx := context.Background()
-	s, err := Open(ctx, Options{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := planStore(t)
 	for _, tc := range []struct {
 		name, query, want string
 	}{
@@ -30,23 +25,8 @@ func TestActivityReadPlans(t *testing.T) {
 		{"roll-up", rollupSQL("DESC"), "SEARCH activities USING PRIMARY KEY (org_id=? AND lead_id=?)"},
 		{"GetActivityDetails", activityByIDSQL, "SEARCH activities USING INDEX activities_id_uq (id=?)"},
 	} {
-		args := make([]any, strings.Count(tc.query, "?")) // placeholders need values, unused by EXPLAIN
-		rows, err := s.r.QueryContext(ctx, "EXPLAIN QUERY PLAN "+tc.query, args...)
-		if err != nil {
-			t.Fatalf("%s: %v", tc.name, err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
-		if len(plan) != 1 || plan[0] != tc.want {
-			t.Errorf("%s: plan %q, want only %q", tc.name, strings.Join(plan, " | "), tc.want)
+		if plan := explain(t, s, tc.query); plan != tc.want {
+			t.Errorf("%s: plan %q, want only %q", tc.name, plan, tc.want)
 		}
 	}
 }
@@ -55,12 +35,7 @@ func TestActivityReadPlans(t *testing.T) {
 // phone indexes; it never walks the org's leads in LeadLastModifiedOn
 // order (which costs a scan of every lead changed since the one it finds).
 func TestLeadLookupPlans(t *testing.T) {
-	ctx := context.Background()
-	s, err := Open(ctx, Options{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := planStore(t)
 	plan := explain(t, s, leadsByPhoneSQL)
 	for _, want := range []string{"SEARCH leads USING INDEX leads_phone_key_uq (org_id=? AND phone_key=?)",
 		"SEARCH leads USING INDEX leads_mobile_key_uq (org_id=? AND mobile_key=?)"} {
@@ -71,6 +46,17 @@ func TestLeadLookupPlans(t *testing.T) {
 	if strings.Contains(plan, "SCAN") || strings.Contains(plan, "leads_last_modified") || strings.Contains(plan, "leads_modified_on") {
 		t.Errorf("plan %q walks the org's leads", plan)
 	}
+}
+
+// planStore opens an empty SQLite store, closed when the test ends.
+func planStore(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }
 
 // explain returns SQLite's query plan for q, its lines joined by " | ".
@@ -98,12 +84,7 @@ func explain(t *testing.T, s *Store, q string) string {
 // through its index, and its walk reads the org's leads in
 // leads_last_modified order without sorting them.
 func TestQuickSearchPlans(t *testing.T) {
-	ctx := context.Background()
-	s, err := Open(ctx, Options{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := planStore(t)
 	preds := []string{"first_name_key >= ? AND first_name_key < ?", "company_key >= ? AND company_key < ?",
 		"phone_key >= ? AND phone_key < ?"}
 	args := make([]any, 6)
@@ -126,12 +107,7 @@ func TestQuickSearchPlans(t *testing.T) {
 // however long the list, rather than reading the org's leads in the order
 // of an index led by org_id.
 func TestLeadIDsPlans(t *testing.T) {
-	ctx := context.Background()
-	s, err := Open(ctx, Options{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := planStore(t)
 	for _, n := range []int{1, 16, 512} {
 		for _, q := range []string{`SELECT ` + leadColumns + ` FROM leads WHERE ` + leadIDsWhere(n),
 			`SELECT id FROM leads WHERE ` + leadIDsWhere(n) + ` ORDER BY id`,
@@ -149,12 +125,7 @@ func TestLeadIDsPlans(t *testing.T) {
 // plain order lets SQLite read the org's leads in the sort column's order
 // instead, which is what the sorted form exists to avoid.
 func TestSearchSortedMatchesPlan(t *testing.T) {
-	ctx := context.Background()
-	s, err := Open(ctx, Options{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := planStore(t)
 	q := &crm.LeadQuery{Cond: &crm.Condition{Field: &crm.Field{SchemaName: "FirstName"}, Op: crm.OpEq, Values: []string{"x"}},
 		Sort: crm.Sort{Field: &crm.Field{SchemaName: "CreatedOn"}, Desc: true}, Page: crm.Page{Index: 1, Size: 25}}
 	from, args, err := s.filter(1, q)

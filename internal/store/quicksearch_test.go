@@ -3,9 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/localsquared/localsquared/internal/crm"
@@ -18,100 +16,93 @@ import (
 // walks the org's leads newest first: the newest crm.MaxQuickSearch
 // matches by LeadLastModifiedOn, ties by id, newest first.
 func TestQuickSearchProbeAndWalk(t *testing.T) {
-	for _, b := range storetest.Backends() {
-		t.Run(b, func(t *testing.T) {
-			var tick atomic.Int64 // every read of the clock is a second later
-			base := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-			s := storetest.Open(t, b, crm.ClockFunc(func() time.Time {
-				return base.Add(time.Duration(tick.Add(1)) * time.Second)
-			}))
-			ctx := context.Background()
-			p := setup(t, s)
-			// 130 matches ("Quinn…" by FirstName, "quarry…" by Company) in
-			// three bulk calls, whose rows share a LeadLastModifiedOn, among
-			// 40 leads that do not match; then three old matches change.
-			var matches []string
-			for call := 0; call < 4; call++ {
-				var rows []store.BulkLeadRow
-				for i := 0; i < 50; i++ {
-					n := call*50 + i
-					kv := []string{"EmailAddress", fmt.Sprintf("qs%d@search.test", n), "FirstName", fmt.Sprintf("Quinn%d", n)}
-					switch {
-					case n >= 170:
-						continue
-					case n >= 130:
-						kv = []string{"EmailAddress", fmt.Sprintf("other%d@search.test", n), "FirstName", "Other"}
-					case n%3 == 0:
-						kv = []string{"EmailAddress", fmt.Sprintf("qs%d@search.test", n), "FirstName", "Pat", "Company", fmt.Sprintf("Quarry %d", n)}
-					}
-					rows = append(rows, store.BulkLeadRow{Attrs: attrs(kv...)})
+	runTicking(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		p := setup(t, s)
+		// 130 matches ("Quinn…" by FirstName, "quarry…" by Company) in
+		// three bulk calls, whose rows share a LeadLastModifiedOn, among
+		// 40 leads that do not match; then three old matches change.
+		var matches []string
+		for call := 0; call < 4; call++ {
+			var rows []store.BulkLeadRow
+			for i := 0; i < 50; i++ {
+				n := call*50 + i
+				kv := []string{"EmailAddress", fmt.Sprintf("qs%d@search.test", n), "FirstName", fmt.Sprintf("Quinn%d", n)}
+				switch {
+				case n >= 170:
+					continue
+				case n >= 130:
+					kv = []string{"EmailAddress", fmt.Sprintf("other%d@search.test", n), "FirstName", "Other"}
+				case n%3 == 0:
+					kv = []string{"EmailAddress", fmt.Sprintf("qs%d@search.test", n), "FirstName", "Pat", "Company", fmt.Sprintf("Quarry %d", n)}
 				}
-				res, err := s.BulkCreateLeads(ctx, p, rows)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for i, r := range res {
-					if r.Err != nil {
-						t.Fatalf("row %d: %v", i, r.Err)
-					}
-					if call*50+i < 130 {
-						matches = append(matches, r.ID)
-					}
-				}
+				rows = append(rows, store.BulkLeadRow{Attrs: attrs(kv...)})
 			}
-			for _, i := range []int{5, 6, 90} {
-				if _, err := s.UpdateLead(ctx, p, matches[i], attrs("LastName", "Changed")); err != nil {
-					t.Fatal(err)
-				}
-			}
-			sch, err := s.Schema(ctx, &p.Org)
+			res, err := s.BulkCreateLeads(ctx, p, rows)
 			if err != nil {
 				t.Fatal(err)
 			}
-			search := func(key string) []string {
-				t.Helper()
-				leads, err := s.QuickSearch(ctx, p.Org.ID, sch, key)
-				if err != nil {
-					t.Fatal(err)
+			for i, r := range res {
+				if r.Err != nil {
+					t.Fatalf("row %d: %v", i, r.Err)
 				}
-				var ids []string
-				for i, l := range leads {
-					ids = append(ids, l.ID)
-					if i > 0 {
-						prev := leads[i-1]
-						if l.LastModifiedOn.After(prev.LastModifiedOn) || l.LastModifiedOn.Equal(prev.LastModifiedOn) && l.ID > prev.ID {
-							t.Errorf("%q: lead %d (%s, %v) after %s (%v)", key, i, l.ID, l.LastModifiedOn, prev.ID, prev.LastModifiedOn)
-						}
-					}
-				}
-				return ids
-			}
-			for _, key := range []string{"qu", "quinn1", "quarry 9", "nobody"} {
-				probed := search(key)
-				store.SetQuickProbeMax(t, 2)
-				walked := search(key)
-				store.SetQuickProbeMax(t, 10_000)
-				if diff := cmp.Diff(probed, walked); diff != "" {
-					t.Errorf("%q: probe and walk differ (-probe +walk):\n%s", key, diff)
+				if call*50+i < 130 {
+					matches = append(matches, r.ID)
 				}
 			}
-			all := search("qu")
-			if len(all) != crm.MaxQuickSearch {
-				t.Fatalf("%q: %d leads, want %d", "qu", len(all), crm.MaxQuickSearch)
+		}
+		for _, i := range []int{5, 6, 90} {
+			if _, err := s.UpdateLead(ctx, p, matches[i], attrs("LastName", "Changed")); err != nil {
+				t.Fatal(err)
 			}
-			if want := []string{matches[90], matches[6], matches[5]}; !cmp.Equal(all[:3], want) {
-				t.Errorf("newest three %v, want the changed leads %v", all[:3], want)
+		}
+		sch, err := s.Schema(ctx, &p.Org)
+		if err != nil {
+			t.Fatal(err)
+		}
+		search := func(key string) []string {
+			t.Helper()
+			leads, err := s.QuickSearch(ctx, p.Org.ID, sch, key)
+			if err != nil {
+				t.Fatal(err)
 			}
-			// The oldest matches (the first bulk call's) are the ones left out.
-			for _, id := range all {
-				for _, old := range matches[:30] {
-					if id == old && id != matches[5] && id != matches[6] {
-						t.Errorf("lead %s of the first call is among the newest %d", id, crm.MaxQuickSearch)
+			var ids []string
+			for i, l := range leads {
+				ids = append(ids, l.ID)
+				if i > 0 {
+					prev := leads[i-1]
+					if l.LastModifiedOn.After(prev.LastModifiedOn) || l.LastModifiedOn.Equal(prev.LastModifiedOn) && l.ID > prev.ID {
+						t.Errorf("%q: lead %d (%s, %v) after %s (%v)", key, i, l.ID, l.LastModifiedOn, prev.ID, prev.LastModifiedOn)
 					}
 				}
 			}
-		})
-	}
+			return ids
+		}
+		for _, key := range []string{"qu", "quinn1", "quarry 9", "nobody"} {
+			probed := search(key)
+			store.SetQuickProbeMax(t, 2)
+			walked := search(key)
+			store.SetQuickProbeMax(t, 10_000)
+			if diff := cmp.Diff(probed, walked); diff != "" {
+				t.Errorf("%q: probe and walk differ (-probe +walk):\n%s", key, diff)
+			}
+		}
+		all := search("qu")
+		if len(all) != crm.MaxQuickSearch {
+			t.Fatalf("%q: %d leads, want %d", "qu", len(all), crm.MaxQuickSearch)
+		}
+		if want := []string{matches[90], matches[6], matches[5]}; !cmp.Equal(all[:3], want) {
+			t.Errorf("newest three %v, want the changed leads %v", all[:3], want)
+		}
+		// The oldest matches (the first bulk call's) are the ones left out.
+		for _, id := range all {
+			for _, old := range matches[:30] {
+				if id == old && id != matches[5] && id != matches[6] {
+					t.Errorf("lead %s of the first call is among the newest %d", id, crm.MaxQuickSearch)
+				}
+			}
+		}
+	})
 }
 
 // TestSearchLeadsSortedMatches: Leads.Get answers the same pages whether

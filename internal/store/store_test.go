@@ -500,43 +500,51 @@ func TestLeadCountConcurrent(t *testing.T) {
 // changed most recently, whichever that is; a number written another
 // way (spaces, "+", dashes) finds the same lead.
 func TestLeadsByPhoneMostRecent(t *testing.T) {
+	runTicking(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		p := setup(t, s)
+		byPhone, err := s.CreateLead(ctx, p, attrs("EmailAddress", "phone@digits.test", "Phone", "+91-98765-43210"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		byMobile, err := s.CreateLead(ctx, p, attrs("EmailAddress", "mobile@digits.test", "Mobile", "919876543210"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := func(query string) string {
+			t.Helper()
+			leads, err := s.LeadsByPhone(ctx, p.Org.ID, query)
+			if err != nil || len(leads) != 1 {
+				t.Fatalf("LeadsByPhone(%q) = %d leads, %v", query, len(leads), err)
+			}
+			return leads[0].ID
+		}
+		if got := found("919876543210"); got != byMobile.ID {
+			t.Errorf("after both creates: %s, want the Mobile lead %s", got, byMobile.ID)
+		}
+		if _, err := s.UpdateLead(ctx, p, byPhone.ID, attrs("FirstName", "Later")); err != nil {
+			t.Fatal(err)
+		}
+		if got := found("+91 98765 43210"); got != byPhone.ID {
+			t.Errorf("after the Phone lead's update: %s, want %s", got, byPhone.ID)
+		}
+		if leads, err := s.LeadsByPhone(ctx, p.Org.ID, "98765"); err != nil || len(leads) != 0 {
+			t.Errorf("a part of the number found %d leads, %v", len(leads), err)
+		}
+	})
+}
+
+// runTicking runs fn as a subtest per backend, each with a fresh store
+// whose clock moves a second forward at every read, so that each write
+// has a time of its own.
+func runTicking(t *testing.T, fn func(t *testing.T, s *store.Store)) {
 	for _, b := range storetest.Backends() {
 		t.Run(b, func(t *testing.T) {
-			var tick atomic.Int64 // every read of the clock is a second later
+			var tick atomic.Int64
 			base := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-			s := storetest.Open(t, b, crm.ClockFunc(func() time.Time {
+			fn(t, storetest.Open(t, b, crm.ClockFunc(func() time.Time {
 				return base.Add(time.Duration(tick.Add(1)) * time.Second)
-			}))
-			ctx := context.Background()
-			p := setup(t, s)
-			byPhone, err := s.CreateLead(ctx, p, attrs("EmailAddress", "phone@digits.test", "Phone", "+91-98765-43210"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			byMobile, err := s.CreateLead(ctx, p, attrs("EmailAddress", "mobile@digits.test", "Mobile", "919876543210"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			found := func(query string) string {
-				t.Helper()
-				leads, err := s.LeadsByPhone(ctx, p.Org.ID, query)
-				if err != nil || len(leads) != 1 {
-					t.Fatalf("LeadsByPhone(%q) = %d leads, %v", query, len(leads), err)
-				}
-				return leads[0].ID
-			}
-			if got := found("919876543210"); got != byMobile.ID {
-				t.Errorf("after both creates: %s, want the Mobile lead %s", got, byMobile.ID)
-			}
-			if _, err := s.UpdateLead(ctx, p, byPhone.ID, attrs("FirstName", "Later")); err != nil {
-				t.Fatal(err)
-			}
-			if got := found("+91 98765 43210"); got != byPhone.ID {
-				t.Errorf("after the Phone lead's update: %s, want %s", got, byPhone.ID)
-			}
-			if leads, err := s.LeadsByPhone(ctx, p.Org.ID, "98765"); err != nil || len(leads) != 0 {
-				t.Errorf("a part of the number found %d leads, %v", len(leads), err)
-			}
+			})))
 		})
 	}
 }

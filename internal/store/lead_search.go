@@ -282,14 +282,7 @@ func (s *Store) SearchLeads(ctx context.Context, org crm.OrgID, q *crm.LeadQuery
 	if err != nil {
 		return nil, err
 	}
-	if !few && q.Cond != nil && s.d.name == "sqlite" {
-		from = s.inSortOrder(from, q.Sort, defSort)
-	}
-	var b strings.Builder
-	b.WriteString("SELECT " + leadColumns + from)
-	args = s.orderBy(&b, args, q.Sort, defSort, q.Cond != nil && q.Cond.Field == q.Sort.Field && q.Cond.Op != crm.OpNe, few)
-	b.WriteString(" LIMIT ? OFFSET ?")
-	args = append(args, q.Page.Size, q.Page.Offset())
+	query, args := s.searchSQL(org, q, defSort, from, args, few)
 	var keep map[string]bool
 	if q.Fields != nil {
 		keep = make(map[string]bool, len(q.Fields))
@@ -297,7 +290,32 @@ func (s *Store) SearchLeads(ctx context.Context, org crm.OrgID, q *crm.LeadQuery
 			keep[f] = true
 		}
 	}
-	return s.querySomeLeads(ctx, "store.SearchLeads", keep, b.String(), args...)
+	return s.querySomeLeads(ctx, "store.SearchLeads", keep, query, args...)
+}
+
+// searchSQL is SearchLeads' statement for the filter from (with args): with
+// few matches (fewMatches) it sorts the matches' ids and then reads the
+// page's rows; a match costs its row's page either way, but the sorter
+// then handles an id and a sort value rather than a whole lead (a third
+// less time with the pages cached). With many, on SQLite, it reads the
+// leads in the sort column's order when an index gives it (inSortOrder).
+func (s *Store) searchSQL(org crm.OrgID, q *crm.LeadQuery, defSort, from string, args []any, few bool) (string, []any) {
+	nonNull := q.Cond != nil && q.Cond.Field == q.Sort.Field && q.Cond.Op != crm.OpNe
+	var b strings.Builder
+	if few {
+		b.WriteString("SELECT " + leadColumns + " FROM leads WHERE +org_id = ? AND id IN (SELECT id" + from)
+		args = s.orderBy(&b, append([]any{org}, args...), q.Sort, defSort, nonNull, true)
+		b.WriteString(" LIMIT ? OFFSET ?)")
+		args = s.orderBy(&b, append(args, q.Page.Size, q.Page.Offset()), q.Sort, defSort, nonNull, true)
+		return b.String(), args
+	}
+	if q.Cond != nil && s.d.name == "sqlite" {
+		from = s.inSortOrder(from, q.Sort, defSort)
+	}
+	b.WriteString("SELECT " + leadColumns + from)
+	args = s.orderBy(&b, args, q.Sort, defSort, nonNull, false)
+	b.WriteString(" LIMIT ? OFFSET ?")
+	return b.String(), append(args, q.Page.Size, q.Page.Offset())
 }
 
 // searchProbeMax is the most matches of an indexed condition for which

@@ -251,11 +251,12 @@ func (s *Store) orderBy(b *strings.Builder, args []any, srt crm.Sort, def string
 	return append(args, c.args...)
 }
 
-// filter builds the WHERE clause shared by SearchLeads and CountLeads.
+// filter builds the WHERE clause shared by SearchLeads and CountLeads
+// (" WHERE …", for a statement on leads).
 func (s *Store) filter(org crm.OrgID, q *crm.LeadQuery) (string, []any, error) {
 	var b strings.Builder
 	args := []any{org}
-	b.WriteString(" FROM leads WHERE org_id = ?")
+	b.WriteString(" WHERE org_id = ?")
 	if !q.From.IsZero() || !q.To.IsZero() {
 		b.WriteString(" AND last_modified_on >= ? AND last_modified_on <= ?")
 		args = append(args, ms(q.From), ms(q.To)+999)
@@ -274,15 +275,15 @@ func (s *Store) filter(org crm.OrgID, q *crm.LeadQuery) (string, []any, error) {
 // order (default: defSort, e.g. "auto_id", in q.Sort's direction).
 // Errors: KindInvalid for a value the searched field cannot hold.
 func (s *Store) SearchLeads(ctx context.Context, org crm.OrgID, q *crm.LeadQuery, defSort string) ([]*crm.Lead, error) {
-	from, args, err := s.filter(org, q)
+	where, args, err := s.filter(org, q)
 	if err != nil {
 		return nil, err
 	}
-	few, err := s.fewMatches(ctx, from, args, q)
+	few, err := s.fewMatches(ctx, where, args, q)
 	if err != nil {
 		return nil, err
 	}
-	query, args := s.searchSQL(org, q, defSort, from, args, few)
+	query, args := s.searchSQL(org, q, defSort, where, args, few)
 	var keep map[string]bool
 	if q.Fields != nil {
 		keep = make(map[string]bool, len(q.Fields))
@@ -293,26 +294,29 @@ func (s *Store) SearchLeads(ctx context.Context, org crm.OrgID, q *crm.LeadQuery
 	return s.querySomeLeads(ctx, "store.SearchLeads", keep, query, args...)
 }
 
-// searchSQL is SearchLeads' statement for the filter from (with args): with
-// few matches (fewMatches) it sorts the matches' ids and then reads the
-// page's rows; a match costs its row's page either way, but the sorter
+// searchSQL is SearchLeads' statement for the filter where (with args):
+// with few matches (fewMatches) it sorts the matches' ids and then reads
+// the page's rows; a match costs its row's page either way, but the sorter
 // then handles an id and a sort value rather than a whole lead (a third
 // less time with the pages cached). With many, on SQLite, it reads the
-// leads in the sort column's order when an index gives it (inSortOrder).
-func (s *Store) searchSQL(org crm.OrgID, q *crm.LeadQuery, defSort, from string, args []any, few bool) (string, []any) {
+// leads in the sort column's order when an index gives it (sortIndex).
+func (s *Store) searchSQL(org crm.OrgID, q *crm.LeadQuery, defSort, where string, args []any, few bool) (string, []any) {
 	nonNull := q.Cond != nil && q.Cond.Field == q.Sort.Field && q.Cond.Op != crm.OpNe
 	var b strings.Builder
 	if few {
-		b.WriteString("SELECT " + leadColumns + " FROM leads WHERE +org_id = ? AND id IN (SELECT id" + from)
-		args = s.orderBy(&b, append([]any{org}, args...), q.Sort, defSort, nonNull, true)
-		b.WriteString(" LIMIT ? OFFSET ?)")
+		var page strings.Builder
+		page.WriteString("SELECT id FROM leads" + where)
+		args = s.orderBy(&page, append([]any{org}, args...), q.Sort, defSort, nonNull, true)
+		page.WriteString(" LIMIT ? OFFSET ?")
+		b.WriteString("SELECT " + leadColumns + " FROM leads WHERE " + leadIDsIn(page.String()))
 		args = s.orderBy(&b, append(args, q.Page.Size, q.Page.Offset()), q.Sort, defSort, nonNull, true)
 		return b.String(), args
 	}
-	if q.Cond != nil && s.d.name == "sqlite" {
-		from = s.inSortOrder(from, q.Sort, defSort)
+	b.WriteString("SELECT " + leadColumns + " FROM leads")
+	if q.Cond != nil {
+		b.WriteString(s.indexedBy(s.sortIndex(q.Sort, defSort)))
 	}
-	b.WriteString("SELECT " + leadColumns + from)
+	b.WriteString(where)
 	args = s.orderBy(&b, args, q.Sort, defSort, nonNull, false)
 	b.WriteString(" LIMIT ? OFFSET ?")
 	return b.String(), append(args, q.Page.Size, q.Page.Offset())
@@ -338,7 +342,7 @@ var probeColumns = map[string]bool{"id": true, "auto_id": true, "email_key": tru
 // CreatedOn: 2 s at 3,000,000 leads). When the matches are few the search
 // reads them through the condition's index and sorts them; when they are
 // many, reading in order finds a page of them soon.
-func (s *Store) fewMatches(ctx context.Context, from string, args []any, q *crm.LeadQuery) (bool, error) {
+func (s *Store) fewMatches(ctx context.Context, where string, args []any, q *crm.LeadQuery) (bool, error) {
 	if s.d.name != "sqlite" || q.Cond == nil || q.Cond.Field == q.Sort.Field || q.Cond.Op == crm.OpNe {
 		return false, nil
 	}
@@ -352,7 +356,7 @@ func (s *Store) fewMatches(ctx context.Context, from string, args []any, q *crm.
 		}
 	}
 	var n int
-	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1`+from+` LIMIT ?)`, append(args, searchProbeMax+1)...).Scan(&n)
+	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM leads`+where+` LIMIT ?)`, append(args, searchProbeMax+1)...).Scan(&n)
 	if err != nil {
 		return false, internal("store.SearchLeads", err)
 	}
@@ -364,22 +368,27 @@ func (s *Store) fewMatches(ctx context.Context, from string, args []any, q *crm.
 var sortIndexes = map[string]string{"auto_id": "leads_auto_id_uq", "created_on": "leads_created_on",
 	"modified_on": "leads_modified_on", "last_modified_on": "leads_last_modified"}
 
-// inSortOrder makes a search with many matches read the org's leads in
-// the sort column's order when an index gives it (SQLite, which without
-// statistics otherwise reads every match through the condition's index
-// and sorts them all: LastName LIKE 'test%' sorted by ModifiedOn, 2,000,000
-// matches, 10 s). A column that may be NULL sorts with a NULLS clause no
-// index order satisfies, so it keeps the plan SQLite picks.
-func (s *Store) inSortOrder(from string, srt crm.Sort, def string) string {
+// sortIndex names the index that gives the org's leads in the sort
+// column's order, or "" when the column may be NULL: it sorts with a NULLS
+// clause no index order satisfies. A search with many matches reads the
+// leads in that order on SQLite, which without statistics otherwise reads
+// every match through the condition's index and sorts them all (LastName
+// LIKE 'test%' sorted by ModifiedOn, 2,000,000 matches, 10 s).
+func (s *Store) sortIndex(srt crm.Sort, def string) string {
 	col := def
 	if srt.Field != nil {
 		col = s.column(srt.Field).expr
 	}
-	idx, ok := sortIndexes[col]
-	if !ok {
-		return from
+	return sortIndexes[col]
+}
+
+// indexedBy is SQLite's INDEXED BY clause for idx, or "" (no idx, or
+// PostgreSQL, which keeps statistics and picks its own plan).
+func (s *Store) indexedBy(idx string) string {
+	if idx == "" || s.d.name != "sqlite" {
+		return ""
 	}
-	return strings.Replace(from, " FROM leads ", " FROM leads INDEXED BY "+idx+" ", 1)
+	return " INDEXED BY " + idx
 }
 
 // CountLeads returns how many of the org's leads match q.
@@ -400,12 +409,12 @@ func (s *Store) CountLeads(ctx context.Context, org crm.OrgID, q *crm.LeadQuery)
 			return n, nil
 		}
 	}
-	from, args, err := s.filter(org, q)
+	where, args, err := s.filter(org, q)
 	if err != nil {
 		return 0, err
 	}
 	var n int64
-	err = s.r.QueryRowContext(ctx, s.d.q("SELECT COUNT(*)"+from), args...).Scan(&n)
+	err = s.r.QueryRowContext(ctx, s.d.q("SELECT COUNT(*) FROM leads"+where), args...).Scan(&n)
 	return n, internal("store.CountLeads", err)
 }
 
@@ -507,14 +516,10 @@ func (s *Store) QuickSearch(ctx context.Context, org crm.OrgID, sch *crm.Schema,
 	if key == "" {
 		return nil, nil
 	}
-	var preds []string // one prefix range per searched field
-	var predArgs []any
+	var ranges []prefixRange // one per searched field
 	add := func(expr string, exprArgs []any, lo, hi string) {
-		preds = append(preds, expr+" >= ? AND "+expr+" < ?")
-		predArgs = append(predArgs, exprArgs...)
-		predArgs = append(predArgs, lo)
-		predArgs = append(predArgs, exprArgs...)
-		predArgs = append(predArgs, hi)
+		args := append(append(append(slices.Clone(exprArgs), lo), exprArgs...), hi)
+		ranges = append(ranges, prefixRange{expr + " >= ? AND " + expr + " < ?", args})
 	}
 	for _, name := range []string{"FirstName", "LastName", "EmailAddress", "Company"} {
 		c := s.column(sch.Field(name))
@@ -532,7 +537,7 @@ func (s *Store) QuickSearch(ctx context.Context, org crm.OrgID, sch *crm.Schema,
 			}
 		}
 	}
-	q, args := quickProbeSQL(org, preds, predArgs)
+	q, args := quickProbeSQL(org, ranges)
 	ids, err := s.quickProbe(ctx, q, args)
 	if err != nil {
 		return nil, err
@@ -540,7 +545,7 @@ func (s *Store) QuickSearch(ctx context.Context, org crm.OrgID, sch *crm.Schema,
 	if ids != nil {
 		return s.LeadsByIDs(ctx, org, ids)
 	}
-	q, args = s.quickWalkSQL(org, preds, predArgs)
+	q, args = s.quickWalkSQL(org, ranges)
 	return s.queryLeads(ctx, "store.QuickSearch", q, args...)
 }
 
@@ -552,19 +557,15 @@ var quickProbeMax = 10_000
 // range through its index, at most quickProbeMax+1 of them. Each field's
 // range is cut at quickProbeMax+1 rows of its own: a UNION is built whole
 // before a LIMIT on it applies, and a key like "a" matches millions.
-func quickProbeSQL(org crm.OrgID, preds []string, predArgs []any) (string, []any) {
+func quickProbeSQL(org crm.OrgID, ranges []prefixRange) (string, []any) {
 	var b strings.Builder
 	var args []any
-	at := 0
-	for i, p := range preds {
+	for i, r := range ranges {
 		if i > 0 {
 			b.WriteString(" UNION ")
 		}
-		fmt.Fprintf(&b, "SELECT id, last_modified_on FROM (SELECT id, last_modified_on FROM leads WHERE org_id = ? AND %s LIMIT ?) AS f%d", p, i)
-		n := strings.Count(p, "?")
-		args = append(append(args, org), predArgs[at:at+n]...)
-		args = append(args, quickProbeMax+1)
-		at += n
+		fmt.Fprintf(&b, "SELECT id, last_modified_on FROM (SELECT id, last_modified_on FROM leads WHERE org_id = ? AND %s LIMIT ?) AS f%d", r.sql, i)
+		args = append(append(append(args, org), r.args...), quickProbeMax+1)
 	}
 	b.WriteString(" LIMIT ?")
 	return b.String(), append(args, quickProbeMax+1)
@@ -614,14 +615,23 @@ func (s *Store) quickProbe(ctx context.Context, q string, args []any) ([]string,
 // match, until crm.MaxQuickSearch do. SQLite is told to walk
 // leads_last_modified; otherwise it reads every match through the fields'
 // indexes and sorts them, which is the probe's work without its bound.
-func (s *Store) quickWalkSQL(org crm.OrgID, preds []string, predArgs []any) (string, []any) {
-	from := "leads"
-	if s.d.name == "sqlite" {
-		from += " INDEXED BY leads_last_modified"
+func (s *Store) quickWalkSQL(org crm.OrgID, ranges []prefixRange) (string, []any) {
+	preds := make([]string, len(ranges))
+	args := []any{org}
+	for i, r := range ranges {
+		preds[i] = r.sql
+		args = append(args, r.args...)
 	}
-	q := `SELECT ` + leadColumns + ` FROM ` + from + ` WHERE org_id = ? AND ((` + strings.Join(preds, ") OR (") +
-		`)) ORDER BY last_modified_on DESC, id DESC LIMIT ?`
-	return q, append(append([]any{org}, predArgs...), crm.MaxQuickSearch)
+	q := `SELECT ` + leadColumns + ` FROM leads` + s.indexedBy("leads_last_modified") + ` WHERE org_id = ? AND ((` +
+		strings.Join(preds, ") OR (") + `)) ORDER BY last_modified_on DESC, id DESC LIMIT ?`
+	return q, append(args, crm.MaxQuickSearch)
+}
+
+// prefixRange is one quick-search field's range of keys, as SQL with its
+// arguments.
+type prefixRange struct {
+	sql  string
+	args []any
 }
 
 // LeadsByIDs returns the org's leads with these ids, in the order given,

@@ -85,10 +85,11 @@ func explain(t *testing.T, s *Store, q string) string {
 // leads_last_modified order without sorting them.
 func TestQuickSearchPlans(t *testing.T) {
 	s := planStore(t)
-	preds := []string{"first_name_key >= ? AND first_name_key < ?", "company_key >= ? AND company_key < ?",
-		"phone_key >= ? AND phone_key < ?"}
-	args := make([]any, 6)
-	probe, _ := quickProbeSQL(1, preds, args)
+	var ranges []prefixRange
+	for _, col := range []string{"first_name_key", "company_key", "phone_key"} {
+		ranges = append(ranges, prefixRange{col + " >= ? AND " + col + " < ?", []any{"a", "b"}})
+	}
+	probe, _ := quickProbeSQL(1, ranges)
 	plan := explain(t, s, probe)
 	for _, want := range []string{"SEARCH leads USING INDEX leads_first_name (org_id=? AND first_name_key>? AND first_name_key<?)",
 		"SEARCH leads USING INDEX leads_company (org_id=? AND company_key>? AND company_key<?)",
@@ -97,7 +98,7 @@ func TestQuickSearchPlans(t *testing.T) {
 			t.Errorf("probe plan %q lacks %q", plan, want)
 		}
 	}
-	walk, _ := s.quickWalkSQL(1, preds, args)
+	walk, _ := s.quickWalkSQL(1, ranges)
 	if plan := explain(t, s, walk); plan != "SEARCH leads USING INDEX leads_last_modified (org_id=?)" {
 		t.Errorf("walk plan %q", plan)
 	}
@@ -128,11 +129,11 @@ func TestSearchSortedMatchesPlan(t *testing.T) {
 	s := planStore(t)
 	q := &crm.LeadQuery{Cond: &crm.Condition{Field: &crm.Field{SchemaName: "FirstName"}, Op: crm.OpEq, Values: []string{"x"}},
 		Sort: crm.Sort{Field: &crm.Field{SchemaName: "CreatedOn"}, Desc: true}, Page: crm.Page{Index: 1, Size: 25}}
-	from, args, err := s.filter(1, q)
+	where, args, err := s.filter(1, q)
 	if err != nil {
 		t.Fatal(err)
 	}
-	few, _ := s.searchSQL(1, q, "auto_id", from, args, true)
+	few, _ := s.searchSQL(1, q, "auto_id", where, args, true)
 	plan := explain(t, s, few)
 	for _, want := range []string{"SEARCH leads USING INDEX sqlite_autoindex_leads_1 (id=?)",
 		"SEARCH leads USING INDEX leads_first_name (org_id=? AND first_name_key=?)"} {
@@ -143,16 +144,29 @@ func TestSearchSortedMatchesPlan(t *testing.T) {
 	if strings.Contains(plan, "leads_created_on") {
 		t.Errorf("few matches: plan %q reads in CreatedOn order", plan)
 	}
-	many, _ := s.searchSQL(1, q, "auto_id", from, args, false)
+	many, _ := s.searchSQL(1, q, "auto_id", where, args, false)
 	// Only ties on CreatedOn are sorted (by id), group by group.
 	if plan := explain(t, s, many); !strings.HasPrefix(plan, "SEARCH leads USING INDEX leads_created_on (org_id=?)") ||
 		strings.Contains(plan, "TEMP B-TREE FOR ORDER BY") {
 		t.Errorf("many matches: plan %q", plan)
 	}
 	var b strings.Builder
-	b.WriteString("SELECT id" + from)
+	b.WriteString("SELECT id FROM leads" + where)
 	s.orderBy(&b, args, q.Sort, "auto_id", false, false)
 	if plan := explain(t, s, b.String()+" LIMIT ? OFFSET ?"); !strings.Contains(plan, "leads_created_on") {
 		t.Errorf("SQLite's own plan %q no longer reads in CreatedOn order; the sorted form may be unneeded", plan)
+	}
+	// A prefix range SQLite left to itself reads through the condition's
+	// index and then sorts in full; with many matches the index hint reads
+	// in ModifiedOn order instead.
+	q = &crm.LeadQuery{Cond: &crm.Condition{Field: &crm.Field{SchemaName: "LastName"}, Op: crm.OpLike, Values: []string{"test%"}},
+		Sort: crm.Sort{Field: &crm.Field{SchemaName: "ModifiedOn"}, Desc: true}, Page: crm.Page{Index: 1, Size: 25}}
+	if where, args, err = s.filter(1, q); err != nil {
+		t.Fatal(err)
+	}
+	many, _ = s.searchSQL(1, q, "auto_id", where, args, false)
+	if plan := explain(t, s, many); !strings.HasPrefix(plan, "SEARCH leads USING INDEX leads_modified_on (org_id=?)") ||
+		strings.Contains(plan, "TEMP B-TREE FOR ORDER BY") {
+		t.Errorf("many prefix matches: plan %q", plan)
 	}
 }

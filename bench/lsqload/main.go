@@ -169,8 +169,7 @@ type loader struct {
 	ids    []string
 	emails []string
 	seq    atomic.Int64
-	// phones[i] is the Phone of lead phoneIDs[i] (seeded leads only)
-	phones, phoneIDs []string
+	phones []string // phones[i] is the Phone of ids[i] (seeded leads only)
 
 	// -client raw: the server's address, Host header and path prefix, and
 	// the headers of a call without and with a JSON body
@@ -323,7 +322,6 @@ func (l *loader) seedLeads(n int) error {
 					l.ids = append(l.ids, *r.LeadId)
 					l.emails = append(l.emails, fmt.Sprintf("lsqload-%d-%d@example.com", l.run, keys[i]))
 					l.phones = append(l.phones, l.phone(keys[i]))
-					l.phoneIDs = append(l.phoneIDs, *r.LeadId)
 				}
 				mu.Unlock()
 			}

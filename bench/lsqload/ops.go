@@ -89,18 +89,21 @@ func opGetByEmail(ctx context.Context, l *loader, rng *rand.Rand) (int, error) {
 	return 1, nil
 }
 
+// rewritePhone writes a Phone another way: no "+", spaces for dashes.
+var rewritePhone = strings.NewReplacer("+", "", "-", " ")
+
 // opGetByPhone is RetrieveLeadByPhoneNumber with the digits of a seeded
-// lead's Phone written another way (no "+", spaces for dashes), so the
-// server's digit comparison is what finds it.
+// lead's Phone written another way (rewritePhone), so the server's digit
+// comparison is what finds it.
 func opGetByPhone(ctx context.Context, l *loader, rng *rand.Rand) (int, error) {
 	i := rng.IntN(len(l.phones))
-	phone := strings.NewReplacer("+", "", "-", " ").Replace(l.phones[i])
+	phone := rewritePhone.Replace(l.phones[i])
 	b, err := l.call(ctx, "GET", "LeadManagement.svc/RetrieveLeadByPhoneNumber", "phone="+url.QueryEscape(phone), nil)
 	if err != nil {
 		return 0, err
 	}
-	if l.cfg.check && !bytes.Contains(b, []byte(l.phoneIDs[i])) {
-		return 0, fmt.Errorf("get-phone: lead %s not in %.200s", l.phoneIDs[i], b)
+	if l.cfg.check && !bytes.Contains(b, []byte(l.ids[i])) {
+		return 0, fmt.Errorf("get-phone: lead %s not in %.200s", l.ids[i], b)
 	}
 	return 1, nil
 }

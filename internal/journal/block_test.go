@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/localsquared/localsquared/internal/crm"
+	"github.com/localsquared/localsquared/internal/sqlplan"
 )
 
 // toRows rewrites db's index blocks as the row-per-entry journal_entries
@@ -335,21 +336,11 @@ func TestBlockQueryPlans(t *testing.T) {
 // plan is SQLite's query plan for q.
 func plan(t *testing.T, j *Journal, q string, args []any) string {
 	t.Helper()
-	rows, err := j.r.Query(`EXPLAIN QUERY PLAN `+q, args...)
+	out, err := sqlplan.Explain(j.r, q, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, detail)
-	}
-	return strings.Join(out, "; ")
+	return out
 }
 
 // TestConvertRowsInBatches: a journal.db with more rows than one

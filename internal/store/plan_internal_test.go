@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/localsquared/localsquared/internal/crm"
+	"github.com/localsquared/localsquared/internal/sqlplan"
 )
 
 // TestActivityReadPlans: on SQLite (whose planner, without statistics,
@@ -62,22 +63,11 @@ func planStore(t *testing.T) *Store {
 // explain returns SQLite's query plan for q, its lines joined by " | ".
 func explain(t *testing.T, s *Store, q string) string {
 	t.Helper()
-	args := make([]any, strings.Count(q, "?")) // placeholders need values, unused by EXPLAIN
-	rows, err := s.r.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+q, args...)
+	plan, err := sqlplan.Explain(s.r, q)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, detail)
-	}
-	return strings.Join(plan, " | ")
+	return plan
 }
 
 // TestQuickSearchPlans: QuickSearch's probe reads each field's matches

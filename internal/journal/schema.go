@@ -92,6 +92,11 @@ CREATE TABLE IF NOT EXISTS journal_entries (
     level              TEXT    NOT NULL,
     size               BIGINT  NOT NULL
 );
+-- An entry of up to a page stays in its row as written: TOAST would
+-- compress every row over 2 KB (a GetById at level full), which cost the
+-- writer's backend a quarter of its CPU (BENCHMARKS.md, "Journal writers
+-- on PostgreSQL"). Entries are written once and read rarely.
+ALTER TABLE journal_entries SET (toast_tuple_target = 8160);
 CREATE INDEX IF NOT EXISTS journal_org_time ON journal_entries (org_id, time, seq);
 CREATE INDEX IF NOT EXISTS journal_org_op_time ON journal_entries (org_id, op_key, time, seq);
 CREATE INDEX IF NOT EXISTS journal_request_id ON journal_entries (request_id);

@@ -65,7 +65,10 @@ for journal in on off; do
     # get and the activity operations read the seeded sample; the other
     # reads seed their own 2,000 leads (among the big set) through the API.
     src=(-seed 2000)
-    case "$op" in get|activity-*) src=(-sample "$DATA/lsqseed-sample.json") ;; esac
+    case "$op" in
+      get|activity-*) src=(-sample "$DATA/lsqseed-sample.json") ;;
+      search-eq) src+=(-eq-names seed) ;; # lsqseed's names: 1,000 leads each in a million
+    esac
     "${lpin[@]}" "$work/lsqload" -url "http://127.0.0.1:$port" -data-dir "$DATA" "${src[@]}" -d "$DURATION" \
       -label "$backend/$journal${PIN:+/pinned}" -op "$op" -c "${run##*:}"
   done

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/localsquared/localsquared/internal/server"
@@ -42,8 +43,23 @@ func TestDrivesARealServer(t *testing.T) {
 			t.Errorf("%s: result %+v", op, r)
 		}
 	}
-	// Wrong keys: every request is an error, reported, not fatal.
+	// -eq-names seed asks for lsqseed's SeedK names, which this server
+	// has none of: every call is reported as finding no lead.
 	var out bytes.Buffer
+	if err := run([]string{"-url", hs.URL, "-access", c.AccessKey, "-secret", c.SecretKey, "-op", "search-eq", "-eq-names", "seed",
+		"-c", "2", "-n", "10", "-d", "2m", "-seed", "2"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	var seeded Result
+	json.Unmarshal(out.Bytes(), &seeded)
+	if seeded.Errors != 10 || !strings.HasPrefix(seeded.FirstError, `search-eq "Seed`) {
+		t.Errorf("-eq-names seed result %+v", seeded)
+	}
+	if err := run([]string{"-url", hs.URL, "-op", "search-eq", "-eq-names", "other"}, io.Discard); err == nil {
+		t.Error("-eq-names other: no error")
+	}
+	// Wrong keys: every request is an error, reported, not fatal.
+	out.Reset()
 	if err := run([]string{"-url", hs.URL, "-access", c.AccessKey, "-secret", "wrong", "-op", "create", "-c", "2", "-n", "10", "-d", "2m"}, &out); err != nil {
 		t.Fatal(err)
 	}

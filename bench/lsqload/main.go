@@ -42,6 +42,7 @@ type config struct {
 	check       bool
 	label       string
 	client      string
+	eqNames     string
 }
 
 // Result is the JSON line printed for a run.
@@ -86,6 +87,7 @@ func run(args []string, out io.Writer) error {
 	fs.BoolVar(&c.check, "check", true, "check every response body")
 	fs.StringVar(&c.label, "label", "", "free text copied into the result line")
 	fs.StringVar(&c.client, "client", "raw", "HTTP client of the timed run: raw (one connection per client, lsqload's own HTTP/1.1) or net/http")
+	fs.StringVar(&c.eqNames, "eq-names", "load", "search-eq's FirstName values: load (Load1–Load999, which every lsqload run's leads reuse) or seed (Seed0–Seed999, bench/lsqseed's, a thousandth of its leads each)")
 	cpuProfile := fs.String("cpuprofile", "", "write lsqload's own CPU profile of the timed run to this file")
 	floorAddr := fs.String("serve-floor", "", "instead of a load run, serve for -d a handler that burns -work of CPU per call (loopback address), for -op floor")
 	work := fs.Duration("work", 100*time.Microsecond, "CPU each call of -serve-floor burns")
@@ -103,6 +105,9 @@ func run(args []string, out io.Writer) error {
 	}
 	if err := checkLoopback("-url", c.base); err != nil {
 		return err
+	}
+	if c.eqNames != "load" && c.eqNames != "seed" {
+		return fmt.Errorf("-eq-names must be load or seed, not %q", c.eqNames)
 	}
 	if c.client != "raw" && c.client != "net/http" {
 		return fmt.Errorf("-client must be raw or net/http, not %q", c.client)

@@ -126,12 +126,15 @@ func opSearchLike(ctx context.Context, l *loader, rng *rand.Rand) (int, error) {
 	return len(leads), nil
 }
 
-// opSearchEq is Leads.Get with = on FirstName (one of the seeded
-// "LoadK" names, which every lsqload run reuses) sorted by another field,
-// CreatedOn, newest first: the condition's index finds the matches and the
-// server sorts them.
+// opSearchEq is Leads.Get with = on FirstName (one of the "LoadK" names,
+// which every lsqload run reuses, or with -eq-names seed one of lsqseed's
+// "SeedK") sorted by another field, CreatedOn, newest first: the
+// condition's index finds the matches and the server sorts them.
 func opSearchEq(ctx context.Context, l *loader, rng *rand.Rand) (int, error) {
 	name := fmt.Sprintf("Load%d", 1+rng.IntN(int(min(l.seq.Load(), 999))))
+	if l.cfg.eqNames == "seed" {
+		name = fmt.Sprintf("Seed%d", rng.IntN(1000))
+	}
 	body := fmt.Appendf(nil, `{"Parameter":{"LookupName":"FirstName","LookupValue":"%s","SqlOperator":"="},`+
 		`"Columns":{"Include_CSV":"ProspectID,FirstName,CreatedOn"},"Sorting":{"ColumnName":"CreatedOn","Direction":"1"},"Paging":{"PageIndex":1,"PageSize":25}}`, name)
 	b, err := l.call(ctx, "POST", "LeadManagement.svc/Leads.Get", "", body)

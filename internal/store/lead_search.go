@@ -314,7 +314,11 @@ func (s *Store) searchSQL(org crm.OrgID, q *crm.LeadQuery, defSort, where string
 	}
 	b.WriteString("SELECT " + leadColumns + " FROM leads")
 	if q.Cond != nil {
-		b.WriteString(s.indexedBy(s.sortIndex(q.Sort, defSort)))
+		idx := s.orderedCondIndex(q)
+		if idx == "" {
+			idx = s.sortIndex(q.Sort, defSort)
+		}
+		b.WriteString(s.indexedBy(idx))
 	}
 	b.WriteString(where)
 	args = s.orderBy(&b, args, q.Sort, defSort, nonNull, false)
@@ -343,7 +347,7 @@ var probeColumns = map[string]bool{"id": true, "auto_id": true, "email_key": tru
 // reads them through the condition's index and sorts them; when they are
 // many, reading in order finds a page of them soon.
 func (s *Store) fewMatches(ctx context.Context, where string, args []any, q *crm.LeadQuery) (bool, error) {
-	if s.d.name != "sqlite" || q.Cond == nil || q.Cond.Field == q.Sort.Field || q.Cond.Op == crm.OpNe {
+	if s.d.name != "sqlite" || q.Cond == nil || q.Cond.Field == q.Sort.Field || q.Cond.Op == crm.OpNe || s.orderedCondIndex(q) != "" {
 		return false, nil
 	}
 	c := s.column(q.Cond.Field)
@@ -361,6 +365,22 @@ func (s *Store) fewMatches(ctx context.Context, where string, args []any, q *crm
 		return false, internal("store.SearchLeads", err)
 	}
 	return n <= searchProbeMax, nil
+}
+
+// createdOnIndexes are the indexes of searched columns that hold
+// created_on after the column (migration 0015).
+var createdOnIndexes = map[string]string{"first_name_key": "leads_first_name", "last_name_key": "leads_last_name",
+	"company_key": "leads_company", "owner_id": "leads_owner"}
+
+// orderedCondIndex names the index that holds q's matches in q's order,
+// or "": an equality on a column of createdOnIndexes sorted by CreatedOn,
+// whose page is then read in order from the index, however many leads
+// match.
+func (s *Store) orderedCondIndex(q *crm.LeadQuery) string {
+	if q.Cond == nil || q.Cond.Op != crm.OpEq || q.Sort.Field == nil || s.column(q.Sort.Field).expr != "created_on" {
+		return ""
+	}
+	return createdOnIndexes[s.column(q.Cond.Field).expr]
 }
 
 // sortIndexes are SQLite's indexes that give the leads of an org in the

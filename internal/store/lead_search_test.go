@@ -1,11 +1,14 @@
 package store_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	gocmp "github.com/google/go-cmp/cmp"
 	"github.com/localsquared/localsquared/internal/crm"
 	"github.com/localsquared/localsquared/internal/store"
 	"github.com/localsquared/localsquared/internal/store/storetest"
@@ -83,7 +86,7 @@ func TestQuickSearchProbeAndWalk(t *testing.T) {
 			store.SetQuickProbeMax(t, 2)
 			walked := search(key)
 			store.SetQuickProbeMax(t, 10_000)
-			if diff := cmp.Diff(probed, walked); diff != "" {
+			if diff := gocmp.Diff(probed, walked); diff != "" {
 				t.Errorf("%q: probe and walk differ (-probe +walk):\n%s", key, diff)
 			}
 		}
@@ -91,7 +94,7 @@ func TestQuickSearchProbeAndWalk(t *testing.T) {
 		if len(all) != crm.MaxQuickSearch {
 			t.Fatalf("%q: %d leads, want %d", "qu", len(all), crm.MaxQuickSearch)
 		}
-		if want := []string{matches[90], matches[6], matches[5]}; !cmp.Equal(all[:3], want) {
+		if want := []string{matches[90], matches[6], matches[5]}; !gocmp.Equal(all[:3], want) {
 			t.Errorf("newest three %v, want the changed leads %v", all[:3], want)
 		}
 		// The oldest matches (the first bulk call's) are the ones left out.
@@ -157,10 +160,107 @@ func TestSearchLeadsSortedMatches(t *testing.T) {
 					if len(sorted) == 0 {
 						t.Errorf("%s %s %v, sort %+v, page %d: no leads", c.Field.SchemaName, c.Op, c.Values, srt, page.Index)
 					}
-					if diff := cmp.Diff(sorted, ordered); diff != "" {
+					if diff := gocmp.Diff(sorted, ordered); diff != "" {
 						t.Errorf("%s %s %v, sort %+v, page %d: sorted matches and ordered read differ:\n%s",
 							c.Field.SchemaName, c.Op, c.Values, srt, page.Index, diff)
 					}
+				}
+			}
+		}
+	})
+}
+
+// TestSearchEqualSortedByCreatedOn: = on a searched column sorted by
+// CreatedOn (read in order from the column's index on SQLite) gives the
+// matches newest or oldest first, ties by id in the same direction, page
+// after page, whatever the number of matches.
+func TestSearchEqualSortedByCreatedOn(t *testing.T) {
+	runTicking(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		p := setup(t, s)
+		// Five bulk calls a second apart (rows of a call share their
+		// CreatedOn), then some leads on their own.
+		type lead struct {
+			id, first, company string
+			created            int64
+		}
+		var all []lead
+		add := func(rows []store.BulkLeadRow) {
+			t.Helper()
+			res, err := s.BulkCreateLeads(ctx, p, rows)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range res {
+				if r.Err != nil {
+					t.Fatal(r.Err)
+				}
+				l, err := s.Lead(ctx, p.Org.ID, r.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				all = append(all, lead{l.ID, l.Values["FirstName"], l.Values["Company"], l.CreatedOn.UnixMilli()})
+			}
+		}
+		n := 0
+		row := func() store.BulkLeadRow {
+			n++
+			return store.BulkLeadRow{Attrs: attrs("EmailAddress", fmt.Sprintf("eq%d@search.test", n),
+				"FirstName", fmt.Sprintf("Eq%d", n%3), "Company", fmt.Sprintf("Firm %d", n%2))}
+		}
+		for call := 0; call < 5; call++ {
+			var rows []store.BulkLeadRow
+			for i := 0; i < 6; i++ {
+				rows = append(rows, row())
+			}
+			add(rows)
+		}
+		for i := 0; i < 6; i++ {
+			add([]store.BulkLeadRow{row()})
+		}
+		sch, err := s.Schema(ctx, &p.Org)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct{ field, value string }{{"FirstName", "Eq1"}, {"Company", "Firm 0"}} {
+			for _, desc := range []bool{true, false} {
+				var want []string
+				for _, l := range all {
+					if l.first == c.value || l.company == c.value {
+						want = append(want, l.id)
+					}
+				}
+				created := map[string]int64{}
+				for _, l := range all {
+					created[l.id] = l.created
+				}
+				slices.SortFunc(want, func(a, b string) int {
+					r := cmp.Or(cmp.Compare(created[a], created[b]), strings.Compare(a, b))
+					if desc {
+						return -r
+					}
+					return r
+				})
+				var got []string
+				for page := 1; ; page++ {
+					q := &crm.LeadQuery{Cond: &crm.Condition{Field: sch.Field(c.field), Op: crm.OpEq, Values: []string{strings.ToLower(c.value)}},
+						Sort: crm.Sort{Field: sch.Field("CreatedOn"), Desc: desc}, Page: crm.Page{Index: page, Size: 4}}
+					leads, err := s.SearchLeads(ctx, p.Org.ID, q, "auto_id")
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, l := range leads {
+						got = append(got, l.ID)
+					}
+					if len(leads) < 4 {
+						break
+					}
+				}
+				if len(want) < 10 {
+					t.Fatalf("%s = %s: %d matches, want at least 10", c.field, c.value, len(want))
+				}
+				if diff := gocmp.Diff(want, got); diff != "" {
+					t.Errorf("%s = %s, desc %v (-want +got):\n%s", c.field, c.value, desc, diff)
 				}
 			}
 		}

@@ -114,49 +114,75 @@ func TestLeadIDsPlans(t *testing.T) {
 // TestSearchSortedMatchesPlan: with few matches Leads.Get finds them
 // through the condition's index, sorts their ids and reads the page's rows
 // by id; with many it reads the org's leads in the sort column's order.
-// SQLite left to itself read them in that order in both cases.
+// SQLite left to itself read them in that order in both cases. An
+// equality on a searched column sorted by CreatedOn reads the page in
+// order from the column's index, whatever the number of matches.
 func TestSearchSortedMatchesPlan(t *testing.T) {
 	s := planStore(t)
-	q := &crm.LeadQuery{Cond: &crm.Condition{Field: &crm.Field{SchemaName: "FirstName"}, Op: crm.OpEq, Values: []string{"x"}},
-		Sort: crm.Sort{Field: &crm.Field{SchemaName: "CreatedOn"}, Desc: true}, Page: crm.Page{Index: 1, Size: 25}}
-	where, args, err := s.filter(1, q)
-	if err != nil {
-		t.Fatal(err)
+	query := func(field, op, value, sort string) *crm.LeadQuery {
+		return &crm.LeadQuery{Cond: &crm.Condition{Field: &crm.Field{SchemaName: field}, Op: op, Values: []string{value}},
+			Sort: crm.Sort{Field: &crm.Field{SchemaName: sort}, Desc: true}, Page: crm.Page{Index: 1, Size: 25}}
 	}
-	few, _ := s.searchSQL(1, q, "auto_id", where, args, true)
-	plan := explain(t, s, few)
+	plans := func(q *crm.LeadQuery) (few, many string) {
+		t.Helper()
+		where, args, err := s.filter(1, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, _ := s.searchSQL(1, q, "auto_id", where, args, true)
+		m, _ := s.searchSQL(1, q, "auto_id", where, args, false)
+		return explain(t, s, f), explain(t, s, m)
+	}
+
+	few, many := plans(query("FirstName", crm.OpEq, "x", "ModifiedOn"))
 	for _, want := range []string{"SEARCH leads USING INDEX sqlite_autoindex_leads_1 (id=?)",
 		"SEARCH leads USING INDEX leads_first_name (org_id=? AND first_name_key=?)"} {
-		if !strings.Contains(plan, want) {
-			t.Errorf("few matches: plan %q lacks %q", plan, want)
+		if !strings.Contains(few, want) {
+			t.Errorf("few matches: plan %q lacks %q", few, want)
 		}
 	}
-	if strings.Contains(plan, "leads_created_on") {
-		t.Errorf("few matches: plan %q reads in CreatedOn order", plan)
+	if strings.Contains(few, "leads_modified_on") {
+		t.Errorf("few matches: plan %q reads in ModifiedOn order", few)
 	}
-	many, _ := s.searchSQL(1, q, "auto_id", where, args, false)
-	// Only ties on CreatedOn are sorted (by id), group by group.
-	if plan := explain(t, s, many); !strings.HasPrefix(plan, "SEARCH leads USING INDEX leads_created_on (org_id=?)") ||
-		strings.Contains(plan, "TEMP B-TREE FOR ORDER BY") {
-		t.Errorf("many matches: plan %q", plan)
+	// Only ties on ModifiedOn are sorted (by id), group by group.
+	if !strings.HasPrefix(many, "SEARCH leads USING INDEX leads_modified_on (org_id=?)") || strings.Contains(many, "TEMP B-TREE FOR ORDER BY") {
+		t.Errorf("many matches: plan %q", many)
 	}
+	q := query("FirstName", crm.OpEq, "x", "ModifiedOn")
+	where, args, _ := s.filter(1, q)
 	var b strings.Builder
 	b.WriteString("SELECT id FROM leads" + where)
 	s.orderBy(&b, args, q.Sort, "auto_id", false, false)
-	if plan := explain(t, s, b.String()+" LIMIT ? OFFSET ?"); !strings.Contains(plan, "leads_created_on") {
-		t.Errorf("SQLite's own plan %q no longer reads in CreatedOn order; the sorted form may be unneeded", plan)
+	if plan := explain(t, s, b.String()+" LIMIT ? OFFSET ?"); !strings.Contains(plan, "leads_modified_on") {
+		t.Errorf("SQLite's own plan %q no longer reads in ModifiedOn order; the sorted form may be unneeded", plan)
+	}
+
+	// = sorted by CreatedOn: the column's index in order (only ties on
+	// CreatedOn sorted, by id), never counted.
+	for field, idx := range map[string]string{"FirstName": "leads_first_name (org_id=? AND first_name_key=?)",
+		"LastName": "leads_last_name (org_id=? AND last_name_key=?)", "Company": "leads_company (org_id=? AND company_key=?)",
+		"OwnerId": "leads_owner (org_id=? AND owner_id=?)"} {
+		q := query(field, crm.OpEq, "x", "CreatedOn")
+		if field == "OwnerId" {
+			q.Cond.Values[0] = "01a24974-e0c7-713f-bdbd-155a272afcd2"
+		}
+		where, args, err := s.filter(1, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// No lead matches: counted, that would be few.
+		if few, err := s.fewMatches(context.Background(), where, args, q); few || err != nil {
+			t.Errorf("%s = sorted by CreatedOn: counted (%v)", field, err)
+		}
+		if _, many := plans(q); many != "SEARCH leads USING INDEX "+idx+" | USE TEMP B-TREE FOR LAST TERM OF ORDER BY" {
+			t.Errorf("%s = sorted by CreatedOn: plan %q", field, many)
+		}
 	}
 	// A prefix range SQLite left to itself reads through the condition's
 	// index and then sorts in full; with many matches the index hint reads
 	// in ModifiedOn order instead.
-	q = &crm.LeadQuery{Cond: &crm.Condition{Field: &crm.Field{SchemaName: "LastName"}, Op: crm.OpLike, Values: []string{"test%"}},
-		Sort: crm.Sort{Field: &crm.Field{SchemaName: "ModifiedOn"}, Desc: true}, Page: crm.Page{Index: 1, Size: 25}}
-	if where, args, err = s.filter(1, q); err != nil {
-		t.Fatal(err)
-	}
-	many, _ = s.searchSQL(1, q, "auto_id", where, args, false)
-	if plan := explain(t, s, many); !strings.HasPrefix(plan, "SEARCH leads USING INDEX leads_modified_on (org_id=?)") ||
-		strings.Contains(plan, "TEMP B-TREE FOR ORDER BY") {
-		t.Errorf("many prefix matches: plan %q", plan)
+	if _, many := plans(query("LastName", crm.OpLike, "test%", "ModifiedOn")); !strings.HasPrefix(many, "SEARCH leads USING INDEX leads_modified_on (org_id=?)") ||
+		strings.Contains(many, "TEMP B-TREE FOR ORDER BY") {
+		t.Errorf("many prefix matches: plan %q", many)
 	}
 }

@@ -128,8 +128,8 @@ func opSearchLike(ctx context.Context, l *loader, rng *rand.Rand) (int, error) {
 
 // opSearchEq is Leads.Get with = on FirstName (one of the "LoadK" names,
 // which every lsqload run reuses, or with -eq-names seed one of lsqseed's
-// "SeedK") sorted by another field, CreatedOn, newest first: the
-// condition's index finds the matches and the server sorts them.
+// "SeedK") sorted by another field, CreatedOn, newest first (the
+// server reads the page in that order from the FirstName index).
 func opSearchEq(ctx context.Context, l *loader, rng *rand.Rand) (int, error) {
 	name := fmt.Sprintf("Load%d", 1+rng.IntN(int(min(l.seq.Load(), 999))))
 	if l.cfg.eqNames == "seed" {

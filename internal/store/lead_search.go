@@ -279,7 +279,7 @@ func (s *Store) SearchLeads(ctx context.Context, org crm.OrgID, q *crm.LeadQuery
 	if err != nil {
 		return nil, err
 	}
-	few, err := s.fewMatches(ctx, where, args, q)
+	few, err := s.fewMatches(ctx, where, args, q, defSort)
 	if err != nil {
 		return nil, err
 	}
@@ -328,7 +328,12 @@ func (s *Store) searchSQL(org crm.OrgID, q *crm.LeadQuery, defSort, where string
 
 // searchProbeMax is the most matches of an indexed condition for which
 // SearchLeads sorts the matches rather than reading the org's leads in
-// the sort column's order (a variable for tests).
+// the sort column's order (a variable for tests). For a sort no index
+// gives (sortIndex is ""), ten times as many: reading in the order of a
+// column that may be NULL still sorts every run of equal values by id,
+// and a run can be most of the org (35,000 matches among 1,750,000 leads
+// whose LastName is the same, sorted by LastName: 1.9 s read in order,
+// 94 ms sorted; 105,000 matches sorted: 189 ms).
 var searchProbeMax = 10_000
 
 // probeColumns are the lead columns SQLite has an index on (led by org_id).
@@ -346,7 +351,7 @@ var probeColumns = map[string]bool{"id": true, "auto_id": true, "email_key": tru
 // CreatedOn: 2 s at 3,000,000 leads). When the matches are few the search
 // reads them through the condition's index and sorts them; when they are
 // many, reading in order finds a page of them soon.
-func (s *Store) fewMatches(ctx context.Context, where string, args []any, q *crm.LeadQuery) (bool, error) {
+func (s *Store) fewMatches(ctx context.Context, where string, args []any, q *crm.LeadQuery, defSort string) (bool, error) {
 	if s.d.name != "sqlite" || q.Cond == nil || q.Cond.Field == q.Sort.Field || q.Cond.Op == crm.OpNe || s.orderedCondIndex(q) != "" {
 		return false, nil
 	}
@@ -359,12 +364,16 @@ func (s *Store) fewMatches(ctx context.Context, where string, args []any, q *crm
 			return false, nil // a LIKE other than 'prefix%' reads every lead however it is planned
 		}
 	}
+	most := searchProbeMax
+	if s.sortIndex(q.Sort, defSort) == "" {
+		most *= 10
+	}
 	var n int
-	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM leads`+where+` LIMIT ?)`, append(args, searchProbeMax+1)...).Scan(&n)
+	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM leads`+where+` LIMIT ?)`, append(args, most+1)...).Scan(&n)
 	if err != nil {
 		return false, internal("store.SearchLeads", err)
 	}
-	return n <= searchProbeMax, nil
+	return n <= most, nil
 }
 
 // createdOnIndexes are the indexes of searched columns that hold

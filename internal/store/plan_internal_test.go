@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -171,7 +172,7 @@ func TestSearchSortedMatchesPlan(t *testing.T) {
 			t.Fatal(err)
 		}
 		// No lead matches: counted, that would be few.
-		if few, err := s.fewMatches(context.Background(), where, args, q); few || err != nil {
+		if few, err := s.fewMatches(context.Background(), where, args, q, "auto_id"); few || err != nil {
 			t.Errorf("%s = sorted by CreatedOn: counted (%v)", field, err)
 		}
 		if _, many := plans(q); many != "SEARCH leads USING INDEX "+idx+" | USE TEMP B-TREE FOR LAST TERM OF ORDER BY" {
@@ -184,5 +185,50 @@ func TestSearchSortedMatchesPlan(t *testing.T) {
 	if _, many := plans(query("LastName", crm.OpLike, "test%", "ModifiedOn")); !strings.HasPrefix(many, "SEARCH leads USING INDEX leads_modified_on (org_id=?)") ||
 		strings.Contains(many, "TEMP B-TREE FOR ORDER BY") {
 		t.Errorf("many prefix matches: plan %q", many)
+	}
+}
+
+// TestSearchProbeBounds: Leads.Get sorts up to searchProbeMax matches of
+// an indexed condition when an index gives the sort column's order, and
+// ten times as many when none does.
+func TestSearchProbeBounds(t *testing.T) {
+	s := planStore(t)
+	ctx := context.Background()
+	c, err := s.Bootstrap(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.Authenticate(ctx, c.AccessKey, c.SecretKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []BulkLeadRow
+	for i := range 30 {
+		first, company, email := "Bound", "Firm", fmt.Sprintf("bound%d@search.test", i)
+		rows = append(rows, BulkLeadRow{Attrs: []crm.Attribute{{Name: "FirstName", Value: &first},
+			{Name: "Company", Value: &company}, {Name: "EmailAddress", Value: &email}}})
+	}
+	res, err := s.BulkCreateLeads(ctx, p, rows)
+	if err != nil || res[29].Err != nil {
+		t.Fatal(err, res[29].Err)
+	}
+	sch, err := s.Schema(ctx, &p.Org)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := searchProbeMax
+	searchProbeMax = 10
+	t.Cleanup(func() { searchProbeMax = old })
+	// 30 matches: more than 10, fewer than 100.
+	for sort, want := range map[string]bool{"": false, "ModifiedOn": false, "ProspectAutoId": false, "Company": true, "LastName": true} {
+		q := &crm.LeadQuery{Cond: &crm.Condition{Field: sch.Field("FirstName"), Op: crm.OpEq, Values: []string{"bound"}},
+			Sort: crm.Sort{Field: sch.Field(sort)}, Page: crm.Page{Index: 1, Size: 25}}
+		where, args, err := s.filter(p.Org.ID, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if few, err := s.fewMatches(ctx, where, args, q, "auto_id"); few != want || err != nil {
+			t.Errorf("sorted by %q: few %v (%v), want %v", sort, few, err, want)
+		}
 	}
 }

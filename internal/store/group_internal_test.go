@@ -16,11 +16,7 @@ import (
 // groupStore opens an SQLite store with a scratch table k(v).
 func groupStore(t *testing.T) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), Options{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := emptyStore(t)
 	if _, err := s.w.Exec(`CREATE TABLE k (v INTEGER PRIMARY KEY)`); err != nil {
 		t.Fatal(err)
 	}

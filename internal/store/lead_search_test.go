@@ -224,23 +224,23 @@ func TestSearchEqualSortedByCreatedOn(t *testing.T) {
 		}
 		for _, c := range []struct{ field, value string }{{"FirstName", "Eq1"}, {"Company", "Firm 0"}} {
 			for _, desc := range []bool{true, false} {
-				var want []string
+				var match []lead
 				for _, l := range all {
 					if l.first == c.value || l.company == c.value {
-						want = append(want, l.id)
+						match = append(match, l)
 					}
 				}
-				created := map[string]int64{}
-				for _, l := range all {
-					created[l.id] = l.created
-				}
-				slices.SortFunc(want, func(a, b string) int {
-					r := cmp.Or(cmp.Compare(created[a], created[b]), strings.Compare(a, b))
+				slices.SortFunc(match, func(a, b lead) int {
+					r := cmp.Or(cmp.Compare(a.created, b.created), strings.Compare(a.id, b.id))
 					if desc {
 						return -r
 					}
 					return r
 				})
+				var want []string
+				for _, l := range match {
+					want = append(want, l.id)
+				}
 				var got []string
 				for page := 1; ; page++ {
 					q := &crm.LeadQuery{Cond: &crm.Condition{Field: sch.Field(c.field), Op: crm.OpEq, Values: []string{strings.ToLower(c.value)}},

@@ -16,7 +16,7 @@ import (
 // page, count and engagement sum are one range of the activities table,
 // which is keyed by lead (migration 0012).
 func TestActivityReadPlans(t *testing.T) {
-	s := planStore(t)
+	s := emptyStore(t)
 	for _, tc := range []struct {
 		name, query, want string
 	}{
@@ -37,7 +37,7 @@ func TestActivityReadPlans(t *testing.T) {
 // phone indexes; it never walks the org's leads in LeadLastModifiedOn
 // order (which costs a scan of every lead changed since the one it finds).
 func TestLeadLookupPlans(t *testing.T) {
-	s := planStore(t)
+	s := emptyStore(t)
 	plan := explain(t, s, leadsByPhoneSQL)
 	for _, want := range []string{"SEARCH leads USING INDEX leads_phone_key_uq (org_id=? AND phone_key=?)",
 		"SEARCH leads USING INDEX leads_mobile_key_uq (org_id=? AND mobile_key=?)"} {
@@ -50,8 +50,8 @@ func TestLeadLookupPlans(t *testing.T) {
 	}
 }
 
-// planStore opens an empty SQLite store, closed when the test ends.
-func planStore(t *testing.T) *Store {
+// emptyStore opens an empty SQLite store, closed when the test ends.
+func emptyStore(t *testing.T) *Store {
 	t.Helper()
 	s, err := Open(context.Background(), Options{DataDir: t.TempDir()})
 	if err != nil {
@@ -75,7 +75,7 @@ func explain(t *testing.T, s *Store, q string) string {
 // through its index, and its walk reads the org's leads in
 // leads_last_modified order without sorting them.
 func TestQuickSearchPlans(t *testing.T) {
-	s := planStore(t)
+	s := emptyStore(t)
 	var ranges []prefixRange
 	for _, col := range []string{"first_name_key", "company_key", "phone_key"} {
 		ranges = append(ranges, prefixRange{col + " >= ? AND " + col + " < ?", []any{"a", "b"}})
@@ -99,7 +99,7 @@ func TestQuickSearchPlans(t *testing.T) {
 // however long the list, rather than reading the org's leads in the order
 // of an index led by org_id.
 func TestLeadIDsPlans(t *testing.T) {
-	s := planStore(t)
+	s := emptyStore(t)
 	for _, n := range []int{1, 16, 512} {
 		for _, q := range []string{`SELECT ` + leadColumns + ` FROM leads WHERE ` + leadIDsWhere(n),
 			`SELECT id FROM leads WHERE ` + leadIDsWhere(n) + ` ORDER BY id`,
@@ -119,7 +119,7 @@ func TestLeadIDsPlans(t *testing.T) {
 // equality on a searched column sorted by CreatedOn reads the page in
 // order from the column's index, whatever the number of matches.
 func TestSearchSortedMatchesPlan(t *testing.T) {
-	s := planStore(t)
+	s := emptyStore(t)
 	query := func(field, op, value, sort string) *crm.LeadQuery {
 		return &crm.LeadQuery{Cond: &crm.Condition{Field: &crm.Field{SchemaName: field}, Op: op, Values: []string{value}},
 			Sort: crm.Sort{Field: &crm.Field{SchemaName: sort}, Desc: true}, Page: crm.Page{Index: 1, Size: 25}}
@@ -192,7 +192,7 @@ func TestSearchSortedMatchesPlan(t *testing.T) {
 // an indexed condition when an index gives the sort column's order, and
 // ten times as many when none does.
 func TestSearchProbeBounds(t *testing.T) {
-	s := planStore(t)
+	s := emptyStore(t)
 	ctx := context.Background()
 	c, err := s.Bootstrap(ctx)
 	if err != nil {

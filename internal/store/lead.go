@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strings"
 
 	"github.com/localsquared/localsquared/internal/crm"
@@ -203,7 +202,7 @@ const insertLeadSQL = `INSERT INTO leads (id, org_id, auto_id, email_key, phone_
 // its org's count (as pgLeadCountSQL) in the same statement, which saves
 // a single create a round trip.
 const pgInsertCountedLeadSQL = `WITH ins AS (` + insertLeadSQL + ` RETURNING org_id)
-	INSERT INTO lead_counts (org_id, shard, n) SELECT org_id, ?, 1 FROM ins` + pgLeadCountUpsert
+	INSERT INTO lead_counts (org_id, shard, n) SELECT org_id, ` + pgLeadCountShard + `, 1 FROM ins` + pgLeadCountUpsert
 
 // insertLeadRow inserts l, whose values marshal to fields, and its unique
 // values. Only counted (PostgreSQL) adds it to the org's lead count;
@@ -219,9 +218,6 @@ func (s *Store) insertLeadRow(ctx context.Context, tx *sql.Tx, org crm.OrgID, l 
 	}
 	args := append([]any{l.ID, org, l.AutoID}, leadKeys(l.Values)...)
 	args = append(args, l.CreatedBy, l.ModifiedBy, ms(l.CreatedOn), ms(l.ModifiedOn), ms(l.LastModifiedOn), fields)
-	if counted {
-		args = append(args, rand.IntN(leadCountShards))
-	}
 	_, err = st.ExecContext(ctx, args...)
 	if err != nil {
 		return leadWriteError("store.insertLead", err)

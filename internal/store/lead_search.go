@@ -5,7 +5,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -451,7 +450,7 @@ func (s *Store) CountLeads(ctx context.Context, org crm.OrgID, q *crm.LeadQuery)
 // on PostgreSQL to one of its shards, 0013).
 func (s *Store) addLeadCount(ctx context.Context, tx *sql.Tx, org crm.OrgID, delta int64) error {
 	if s.d.name == "postgres" {
-		_, err := tx.ExecContext(ctx, pgLeadCountSQL, org, rand.IntN(leadCountShards), delta)
+		_, err := tx.ExecContext(ctx, pgLeadCountSQL, org, delta)
 		return internal("store.addLeadCount", err)
 	}
 	st, err := s.txStmt(ctx, tx, `INSERT INTO lead_counts (org_id, n) VALUES (?, ?)
@@ -463,15 +462,19 @@ func (s *Store) addLeadCount(ctx context.Context, tx *sql.Tx, org crm.OrgID, del
 	return internal("store.addLeadCount", err)
 }
 
-// leadCountShards is how many rows an org's lead count is spread over on
-// PostgreSQL (migration 0013).
-const leadCountShards = 64
+// pgLeadCountShard is the shard of an org's lead count (64 rows on
+// PostgreSQL, migration 0013) a transaction adds to: one per transaction,
+// from its id, so that concurrent transactions mostly add to different
+// rows and a transaction inserting many leads locks one. A shard picked
+// at random for each insert had two bulk upserts lock shards in opposite
+// orders and deadlock.
+const pgLeadCountShard = `(txid_current() % 64)::int`
 
 // pgLeadCountUpsert makes an insert into lead_counts add to the shard.
 const pgLeadCountUpsert = ` ON CONFLICT (org_id, shard) DO UPDATE SET n = lead_counts.n + excluded.n`
 
-// pgLeadCountSQL adds $3 to shard $2 of org $1's lead count.
-const pgLeadCountSQL = `INSERT INTO lead_counts (org_id, shard, n) VALUES ($1, $2, $3)` + pgLeadCountUpsert
+// pgLeadCountSQL adds $2 to the transaction's shard of org $1's lead count.
+const pgLeadCountSQL = `INSERT INTO lead_counts (org_id, shard, n) VALUES ($1, ` + pgLeadCountShard + `, $2)` + pgLeadCountUpsert
 
 func (s *Store) queryLeads(ctx context.Context, op, q string, args ...any) ([]*crm.Lead, error) {
 	return s.querySomeLeads(ctx, op, nil, q, args...)

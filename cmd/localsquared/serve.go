@@ -12,9 +12,12 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"syscall"
+
+	"github.com/localsquared/localsquared/internal/procs"
 
 	"github.com/localsquared/localsquared/internal/server"
 )
@@ -31,6 +34,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	fs.Int64Var(&cfg.BodyLimit, "body-limit", limit, "largest request body in bytes (env LOCALSQUARED_BODY_LIMIT)")
 	logLevel := fs.String("log-level", envOr("LOCALSQUARED_LOG_LEVEL", "info"), "debug, info, warn or error (env LOCALSQUARED_LOG_LEVEL)")
 	pprofAddr := fs.String("pprof-addr", envOr("LOCALSQUARED_PPROF_ADDR", ""), "serve Go's /debug/pprof/ profiles on this loopback address, e.g. 127.0.0.1:6060 (env LOCALSQUARED_PPROF_ADDR; off by default)")
+	procsFlag := fs.String("procs", envOr("LOCALSQUARED_PROCS", ""), "Go processors: auto (one while one keeps up, all of them under load) or a number; default auto unless GOMAXPROCS is set (env LOCALSQUARED_PROCS)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -43,6 +47,11 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	}
 	if *pprofAddr != "" && !isLoopback(*pprofAddr) {
 		fmt.Fprintln(stderr, "serve: --pprof-addr must be a loopback address (127.0.0.1:PORT, [::1]:PORT or localhost:PORT)")
+		return 2
+	}
+	maxProcs, err := parseProcs(*procsFlag, os.Getenv("GOMAXPROCS"))
+	if err != nil {
+		fmt.Fprintln(stderr, "serve:", err)
 		return 2
 	}
 	tuneGC(os.Getenv)
@@ -63,6 +72,9 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		log.Error("start failed", "err", err)
 		return 1
+	}
+	if maxProcs > 1 {
+		go procs.Run(ctx, log, maxProcs)
 	}
 	if *pprofAddr != "" {
 		ln, err := net.Listen("tcp", *pprofAddr)
@@ -149,4 +161,23 @@ func tuneGC(getenv func(string) string) {
 	if getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(serveMemLimit)
 	}
+}
+
+// parseProcs reads --procs. It returns the most processors the governor
+// may use (internal/procs), or 0 when the count is fixed: by a number,
+// which it sets, or by GOMAXPROCS in the environment, when --procs is not
+// given.
+func parseProcs(flag, env string) (int, error) {
+	switch {
+	case flag == "" && env != "":
+		return 0, nil
+	case flag == "" || flag == "auto":
+		return runtime.GOMAXPROCS(0), nil
+	}
+	n, err := strconv.Atoi(flag)
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("--procs must be auto or a number of processors, not %q", flag)
+	}
+	runtime.GOMAXPROCS(n)
+	return 0, nil
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -284,7 +285,7 @@ func TestGracefulShutdown(t *testing.T) {
 }
 
 func TestServeFlagErrors(t *testing.T) {
-	for _, args := range [][]string{{"--durability", "sometimes"}, {"--log-level", "loud"}, {"--nope"}, {"--pprof-addr", "0.0.0.0:6060"}, {"--pprof-addr", "6060"}} {
+	for _, args := range [][]string{{"--durability", "sometimes"}, {"--log-level", "loud"}, {"--nope"}, {"--pprof-addr", "0.0.0.0:6060"}, {"--pprof-addr", "6060"}, {"--procs", "0"}, {"--procs", "many"}} {
 		var out, errb bytes.Buffer
 		if code := run(append([]string{"serve"}, args...), &out, &errb); code != 2 {
 			t.Errorf("serve %v: exit %d, want 2", args, code)
@@ -343,30 +344,66 @@ func TestServeGCSettings(t *testing.T) {
 		{[]string{"GOGC=150", "GOMEMLIMIT=300MiB"}, 150, 300 << 20},
 	} {
 		p := startServe(t, t.TempDir(), c.env...)
-		r, err := http.Get("http://" + p.addr + "/metrics")
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(r.Body)
-		r.Body.Close()
-		gauge := func(name string) float64 {
-			for line := range strings.Lines(string(body)) {
-				if v, ok := strings.CutPrefix(strings.TrimSpace(line), name+" "); ok {
-					f, err := strconv.ParseFloat(v, 64)
-					if err != nil {
-						t.Fatalf("%s: %v", name, err)
-					}
-					return f
-				}
-			}
-			t.Fatalf("%s not in /metrics", name)
-			return 0
-		}
+		gauge := func(name string) float64 { return metricGauge(t, p.addr, name) }
 		if got := gauge("go_gc_gogc_percent"); got != c.gogc {
 			t.Errorf("%v: GOGC %v, want %v", c.env, got, c.gogc)
 		}
 		if got := gauge("go_gc_gomemlimit_bytes"); got != c.limit {
 			t.Errorf("%v: GOMEMLIMIT %v, want %v", c.env, got, c.limit)
+		}
+		p.stop(t)
+	}
+}
+
+// metricGauge reads one unlabelled gauge from the server's /metrics.
+func metricGauge(t *testing.T, addr, name string) float64 {
+	t.Helper()
+	r, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(r.Body)
+	r.Body.Close()
+	for line := range strings.Lines(string(body)) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), name+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			return f
+		}
+	}
+	t.Fatalf("%s not in /metrics", name)
+	return 0
+}
+
+// TestServeProcs: serve adapts its processors (internal/procs), starting
+// at one, unless --procs or GOMAXPROCS fixes the count.
+func TestServeProcs(t *testing.T) {
+	cases := []struct {
+		env  []string
+		want float64
+	}{
+		{[]string{"GOMAXPROCS=", "LOCALSQUARED_PROCS=3"}, 3},
+		{[]string{"GOMAXPROCS=3", "LOCALSQUARED_PROCS="}, 3},
+	}
+	if runtime.NumCPU() > 1 { // with one core, auto is one anyway
+		cases = append(cases, struct {
+			env  []string
+			want float64
+		}{[]string{"GOMAXPROCS=", "LOCALSQUARED_PROCS="}, 1})
+	}
+	for _, c := range cases {
+		p := startServe(t, t.TempDir(), c.env...)
+		var got float64
+		for range 100 { // the governor starts beside the listener
+			if got = metricGauge(t, p.addr, "go_sched_gomaxprocs_threads"); got == c.want {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if got != c.want {
+			t.Errorf("%v: %v processors, want %v", c.env, got, c.want)
 		}
 		p.stop(t)
 	}

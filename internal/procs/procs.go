@@ -18,7 +18,9 @@
 // takes every processor at once. With more than one it tries one fewer
 // after a hold; a try that finds a queue again within the next intervals
 // goes back up and doubles the hold (up to MaxHold), so a load that needs
-// them all pays one short interval every MaxHold.
+// them all pays one short interval every MaxHold; when the queue falls to
+// half what it was before that try, the load has changed and the hold
+// starts over.
 package procs
 
 import (
@@ -51,6 +53,8 @@ type Governor struct {
 	hold    time.Duration
 	downAt  time.Time // when to try one fewer
 	triedAt time.Time // the last try
+	before  float64   // the queue in the interval before the last try
+	failed  float64   // the queue before the last try that failed, while the hold grows
 }
 
 // NewGovernor starts at one processor.
@@ -75,13 +79,21 @@ func (g *Governor) Next(now time.Time, l Load) int {
 	case g.cur < g.Max && l.over(g.cur):
 		if now.Sub(g.triedAt) <= 2*Interval {
 			g.hold = min(2*g.hold, MaxHold) // the last try was too few
+			g.failed = g.before
 		} else {
-			g.hold = MinHold
+			g.hold, g.failed = MinHold, 0
 		}
 		g.cur, g.downAt = g.Max, now.Add(g.hold)
 	case g.cur > 1 && !now.Before(g.downAt):
 		g.cur--
-		g.triedAt, g.downAt = now, now.Add(g.hold)
+		g.before, g.triedAt, g.downAt = l.Queue, now, now.Add(g.hold)
+	case g.cur > 1 && l.Queue < g.failed/2:
+		// Half the queue that made the last try fail: the load has
+		// changed, so the hold starts over.
+		g.hold, g.failed = MinHold, 0
+		if soon := now.Add(MinHold); soon.Before(g.downAt) {
+			g.downAt = soon
+		}
 	}
 	return g.cur
 }

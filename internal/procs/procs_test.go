@@ -86,6 +86,28 @@ func TestGovernorFailedTriesBackOff(t *testing.T) {
 	drive(t, g, now, step{50, 1})
 }
 
+// After tries failed under one load, a lighter one (half the queue) gets
+// its try within MinHold, not after the grown hold.
+func TestGovernorLoadFalls(t *testing.T) {
+	g := NewGovernor(2)
+	now := drive(t, g, time.Unix(0, 0), step{50, 2})
+	for _, hold := range []time.Duration{MinHold, 2 * MinHold, 4 * MinHold} {
+		now = drive(t, g, now, repeat(int(hold/Interval)-1, step{8, 2})...)
+		now = drive(t, g, now, step{8, 1}, step{50, 2})
+	}
+	// The hold is 8 s now; a queue of more than half of 8 keeps it.
+	now = drive(t, g, now, repeat(20, step{4.1, 2})...)
+	// Half: a try MinHold later, and it holds.
+	now = drive(t, g, now, repeat(int(MinHold/Interval), step{3.9, 2})...)
+	now = drive(t, g, now, step{1, 1}, step{1, 1}, step{1, 1})
+	// The next failed try doubles from MinHold again.
+	now = drive(t, g, now, step{50, 2})
+	now = drive(t, g, now, repeat(int(MinHold/Interval)-1, step{8, 2})...)
+	now = drive(t, g, now, step{8, 1}, step{50, 2})
+	now = drive(t, g, now, repeat(int(2*MinHold/Interval)-1, step{8, 2})...)
+	drive(t, g, now, step{8, 1})
+}
+
 // A few goroutines that each wait long (a few long calls taking turns on
 // one processor) take every processor too.
 func TestGovernorLongWaits(t *testing.T) {

@@ -18,9 +18,9 @@
 // takes every processor at once. With more than one it tries one fewer
 // after a hold; a try that finds a queue again within the next intervals
 // goes back up and doubles the hold (up to MaxHold), so a load that needs
-// them all pays one short interval every MaxHold; when the queue falls to
-// half what it was before that try, the load has changed and the hold
-// starts over.
+// them all pays a TryWindow every MaxHold; when the queue (a moving
+// average) falls to half what it was before that try, the load has
+// changed and the hold starts over.
 package procs
 
 import (
@@ -43,6 +43,9 @@ const (
 	UpWait   = 2 * time.Millisecond
 	MinHold  = time.Second
 	MaxHold  = 16 * time.Second
+	// A try of one fewer is judged after TryWindow, not a whole
+	// Interval: under a load that needs more, calls wait during the try.
+	TryWindow = 20 * time.Millisecond
 )
 
 // Governor decides the processor count from one interval's load at a
@@ -53,8 +56,9 @@ type Governor struct {
 	hold    time.Duration
 	downAt  time.Time // when to try one fewer
 	triedAt time.Time // the last try
-	before  float64   // the queue in the interval before the last try
-	failed  float64   // the queue before the last try that failed, while the hold grows
+	avg     float64   // the queue's moving average over intervals with more than one processor
+	before  float64   // avg at the last try
+	failed  float64   // avg at the last try that failed, while the hold grows
 }
 
 // NewGovernor starts at one processor.
@@ -75,6 +79,13 @@ func (l Load) over(procs int) bool {
 // Next returns the processor count for the interval after one that ended
 // at now with load l.
 func (g *Governor) Next(now time.Time, l Load) int {
+	if g.cur > 1 {
+		if g.avg == 0 {
+			g.avg = l.Queue
+		} else {
+			g.avg += (l.Queue - g.avg) / 5
+		}
+	}
 	switch {
 	case g.cur < g.Max && l.over(g.cur):
 		if now.Sub(g.triedAt) <= 2*Interval {
@@ -86,8 +97,8 @@ func (g *Governor) Next(now time.Time, l Load) int {
 		g.cur, g.downAt = g.Max, now.Add(g.hold)
 	case g.cur > 1 && !now.Before(g.downAt):
 		g.cur--
-		g.before, g.triedAt, g.downAt = l.Queue, now, now.Add(g.hold)
-	case g.cur > 1 && l.Queue < g.failed/2:
+		g.before, g.triedAt, g.downAt = g.avg, now, now.Add(g.hold)
+	case g.cur > 1 && g.avg < g.failed/2:
 		// Half the queue that made the last try fail: the load has
 		// changed, so the hold starts over.
 		g.hold, g.failed = MinHold, 0
@@ -98,14 +109,15 @@ func (g *Governor) Next(now time.Time, l Load) int {
 	return g.cur
 }
 
-// Run sets GOMAXPROCS from the governor every Interval until ctx ends,
-// between one and maxProcs, then restores maxProcs.
+// Run sets GOMAXPROCS from the governor every Interval (TryWindow after a
+// try of one fewer) until ctx ends, between one and maxProcs, then
+// restores maxProcs.
 func Run(ctx context.Context, log *slog.Logger, maxProcs int) {
 	g := NewGovernor(maxProcs)
 	runtime.GOMAXPROCS(g.cur)
 	defer runtime.GOMAXPROCS(g.Max)
 	q := newQueueReader()
-	t := time.NewTicker(Interval)
+	t := time.NewTimer(Interval)
 	defer t.Stop()
 	for cur := g.cur; ; {
 		select {
@@ -113,11 +125,16 @@ func Run(ctx context.Context, log *slog.Logger, maxProcs int) {
 			return
 		case now := <-t.C:
 			l := q.read(now)
+			next := Interval
 			if n := g.Next(now, l); n != cur {
+				if n < cur {
+					next = TryWindow
+				}
 				cur = n
 				runtime.GOMAXPROCS(n)
 				log.Debug("processors", "n", n, "queue", math.Round(l.Queue*10)/10, "wait", l.Wait)
 			}
+			t.Reset(next)
 		}
 	}
 }

@@ -86,8 +86,9 @@ func TestGovernorFailedTriesBackOff(t *testing.T) {
 	drive(t, g, now, step{50, 1})
 }
 
-// After tries failed under one load, a lighter one (half the queue) gets
-// its try within MinHold, not after the grown hold.
+// After tries failed under one load, a lighter one (its queue's moving
+// average half of what it was) gets its try within MinHold or so, not
+// after the grown hold.
 func TestGovernorLoadFalls(t *testing.T) {
 	g := NewGovernor(2)
 	now := drive(t, g, time.Unix(0, 0), step{50, 2})
@@ -96,9 +97,20 @@ func TestGovernorLoadFalls(t *testing.T) {
 		now = drive(t, g, now, step{8, 1}, step{50, 2})
 	}
 	// The hold is 8 s now; a queue of more than half of 8 keeps it.
-	now = drive(t, g, now, repeat(20, step{4.1, 2})...)
-	// Half: a try MinHold later, and it holds.
-	now = drive(t, g, now, repeat(int(MinHold/Interval), step{3.9, 2})...)
+	now = drive(t, g, now, repeat(40, step{4.5, 2})...)
+	// A queue of 1: the average passes 4 in a few intervals, and a try
+	// comes MinHold after that.
+	steps := 0
+	for ; g.Next(now.Add(Interval), Load{Queue: 1}) == 2; steps++ {
+		now = now.Add(Interval)
+		if steps > 20 {
+			t.Fatalf("still at 2 processors %d intervals after the queue fell", steps)
+		}
+	}
+	now = now.Add(Interval)
+	if min := int(MinHold / Interval); steps < min {
+		t.Fatalf("tried after %d intervals, before the hold of %d", steps, min)
+	}
 	now = drive(t, g, now, step{1, 1}, step{1, 1}, step{1, 1})
 	// The next failed try doubles from MinHold again.
 	now = drive(t, g, now, step{50, 2})

@@ -20,7 +20,7 @@
 // goes back up and doubles the hold (up to MaxHold), so a load that needs
 // them all pays a TryWindow every MaxHold; when the queue (a moving
 // average) falls to half what it was before that try, the load has
-// changed and the hold starts over.
+// changed: it tries at once, and the hold starts over.
 package procs
 
 import (
@@ -86,6 +86,11 @@ func (g *Governor) Next(now time.Time, l Load) int {
 			g.avg += (l.Queue - g.avg) / 5
 		}
 	}
+	if g.cur > 1 && g.avg < g.failed/2 {
+		// Half the queue that made the last try fail: the load has
+		// changed, so the hold starts over with a try now.
+		g.hold, g.failed, g.downAt = MinHold, 0, now
+	}
 	switch {
 	case g.cur < g.Max && l.over(g.cur):
 		if now.Sub(g.triedAt) <= 2*Interval {
@@ -98,13 +103,6 @@ func (g *Governor) Next(now time.Time, l Load) int {
 	case g.cur > 1 && !now.Before(g.downAt):
 		g.cur--
 		g.before, g.triedAt, g.downAt = g.avg, now, now.Add(g.hold)
-	case g.cur > 1 && g.avg < g.failed/2:
-		// Half the queue that made the last try fail: the load has
-		// changed, so the hold starts over.
-		g.hold, g.failed = MinHold, 0
-		if soon := now.Add(MinHold); soon.Before(g.downAt) {
-			g.downAt = soon
-		}
 	}
 	return g.cur
 }

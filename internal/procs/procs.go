@@ -111,6 +111,10 @@ func (g *Governor) Next(now time.Time, l Load) int {
 // try of one fewer) until ctx ends, between one and maxProcs, then
 // restores maxProcs.
 func Run(ctx context.Context, log *slog.Logger, maxProcs int) {
+	if !supported() {
+		log.Warn("processors: the scheduler's latency histogram is missing; keeping the count", "n", runtime.GOMAXPROCS(0))
+		return
+	}
 	g := NewGovernor(maxProcs)
 	runtime.GOMAXPROCS(g.cur)
 	defer runtime.GOMAXPROCS(g.Max)
@@ -146,8 +150,21 @@ type queueReader struct {
 	prev []uint64
 }
 
+// latencies is the runtime metric the governor reads.
+const latencies = "/sched/latencies:seconds"
+
+// supported reports whether this Go runtime has latencies as a histogram.
+func supported() bool {
+	for _, d := range metrics.All() {
+		if d.Name == latencies {
+			return d.Kind == metrics.KindFloat64Histogram
+		}
+	}
+	return false
+}
+
 func newQueueReader() *queueReader {
-	q := &queueReader{m: []metrics.Sample{{Name: "/sched/latencies:seconds"}}}
+	q := &queueReader{m: []metrics.Sample{{Name: latencies}}}
 	q.read(time.Now())
 	return q
 }

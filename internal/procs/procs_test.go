@@ -142,6 +142,14 @@ func TestGovernorOneProcessor(t *testing.T) {
 	drive(t, g, time.Unix(0, 0), step{1000, 1}, step{0, 1})
 }
 
+// The runtime the tests run on has the histogram Run reads; without it
+// Run would leave the count alone.
+func TestSupported(t *testing.T) {
+	if !supported() {
+		t.Fatalf("%s is not a histogram in this runtime", latencies)
+	}
+}
+
 // TestRun drives the real scheduler: Run starts at one processor, takes
 // two while more goroutines want to run than one can carry, goes back to
 // one when they stop, and restores two when its context ends.

@@ -18,7 +18,6 @@ import (
 	"syscall"
 
 	"github.com/localsquared/localsquared/internal/procs"
-
 	"github.com/localsquared/localsquared/internal/server"
 )
 

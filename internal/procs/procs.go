@@ -121,18 +121,18 @@ func Run(ctx context.Context, log *slog.Logger, maxProcs int) {
 	q := newQueueReader()
 	t := time.NewTimer(Interval)
 	defer t.Stop()
-	for cur := g.cur; ; {
+	for {
 		select {
 		case <-ctx.Done():
 			return
 		case now := <-t.C:
 			l := q.read(now)
 			next := Interval
-			if n := g.Next(now, l); n != cur {
-				if n < cur {
+			was := g.cur
+			if n := g.Next(now, l); n != was {
+				if n < was {
 					next = TryWindow
 				}
-				cur = n
 				runtime.GOMAXPROCS(n)
 				log.Debug("processors", "n", n, "queue", math.Round(l.Queue*10)/10, "wait", l.Wait)
 			}

@@ -135,7 +135,8 @@ func TestSearchSortedMatchesPlan(t *testing.T) {
 		return explain(t, s, f), explain(t, s, m)
 	}
 
-	few, many := plans(query("FirstName", crm.OpEq, "x", "ModifiedOn"))
+	q := query("FirstName", crm.OpEq, "x", "ModifiedOn")
+	few, many := plans(q)
 	for _, want := range []string{"SEARCH leads USING INDEX sqlite_autoindex_leads_1 (id=?)",
 		"SEARCH leads USING INDEX leads_first_name (org_id=? AND first_name_key=?)"} {
 		if !strings.Contains(few, want) {
@@ -149,7 +150,6 @@ func TestSearchSortedMatchesPlan(t *testing.T) {
 	if !strings.HasPrefix(many, "SEARCH leads USING INDEX leads_modified_on (org_id=?)") || strings.Contains(many, "TEMP B-TREE FOR ORDER BY") {
 		t.Errorf("many matches: plan %q", many)
 	}
-	q := query("FirstName", crm.OpEq, "x", "ModifiedOn")
 	where, args, _ := s.filter(1, q)
 	var b strings.Builder
 	b.WriteString("SELECT id FROM leads" + where)

@@ -35,9 +35,10 @@ type Options struct {
 	// DatabaseURL, when it starts with postgres:// or postgresql://,
 	// selects PostgreSQL. Default: SQLite in DataDir.
 	DatabaseURL string
-	// Durability is "normal" (default: WAL with synchronous=NORMAL,
-	// survives a process crash) or "full" (synchronous=FULL, survives power
-	// loss). SQLite only; PostgreSQL always commits durably.
+	// Durability is "normal" (default: commits reach the disk at
+	// checkpoints, as at synchronous=NORMAL; survives a process crash) or
+	// "full" (every commit synced; survives power loss). SQLite only (see
+	// walvfs.go); PostgreSQL always commits durably.
 	Durability string
 	// Clock supplies "now". Default crm.SystemClock.
 	Clock crm.Clock

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"path/filepath"
 	"strconv"
@@ -158,5 +159,35 @@ func TestWALVFSSync(t *testing.T) {
 			t.Errorf("%s: %d WAL syncs for 20 commits; want %d to %d", c.durability, n, c.atLeast, c.atMost)
 		}
 		checkRows(t, plainDB(t, path), 20)
+	}
+}
+
+// TestStoreDurability: Open's durability picks the VFS: at "normal" the
+// writer's commits are not synced, at "full" each one is.
+func TestStoreDurability(t *testing.T) {
+	for _, c := range []struct {
+		durability string
+		synced     bool
+	}{{"normal", false}, {"", false}, {"full", true}} {
+		s, err := Open(context.Background(), Options{DataDir: t.TempDir(), Durability: c.durability})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.w.Exec(`CREATE TABLE k (v INTEGER PRIMARY KEY)`); err != nil {
+			t.Fatal(err)
+		}
+		syncs := walStats.syncs.Load()
+		for i := range 10 {
+			if err := s.write(context.Background(), func(tx *sql.Tx) error {
+				_, err := tx.Exec(`INSERT INTO k (v) VALUES (?)`, i)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := walStats.syncs.Load() - syncs; (n >= 10) != c.synced {
+			t.Errorf("durability %q: %d WAL syncs for 10 commits", c.durability, n)
+		}
+		s.Close()
 	}
 }

@@ -66,15 +66,15 @@ func writeLoop(addr string, c credentials, workers, budget, rows int, stop <-cha
 					return
 				default:
 				}
-				op, body := "Lead.Create", lead()
+				op, reqBody := "Lead.Create", lead()
 				if rows > 0 {
 					leads := make([]string, rows)
 					for k := range leads {
 						leads[k] = lead()
 					}
-					op, body = "Lead/Bulk/Create", "["+strings.Join(leads, ",")+"]"
+					op, reqBody = "Lead/Bulk/Create", "["+strings.Join(leads, ",")+"]"
 				}
-				req, _ := http.NewRequest("POST", "http://"+addr+"/v2/LeadManagement.svc/"+op, strings.NewReader(body))
+				req, _ := http.NewRequest("POST", "http://"+addr+"/v2/LeadManagement.svc/"+op, strings.NewReader(reqBody))
 				req.Header.Set("Content-Type", "application/json")
 				req.Header.Set("x-LSQ-AccessKey", c.AccessKey)
 				req.Header.Set("x-LSQ-SecretKey", c.SecretKey)
@@ -83,7 +83,7 @@ func writeLoop(addr string, c credentials, workers, budget, rows int, stop <-cha
 					time.Sleep(10 * time.Millisecond)
 					continue // connection refused or reset: nothing was acknowledged
 				}
-				body2, err := io.ReadAll(r.Body)
+				body, err := io.ReadAll(r.Body)
 				r.Body.Close()
 				if err != nil {
 					continue // cut off mid-response: not acknowledged
@@ -91,13 +91,13 @@ func writeLoop(addr string, c credentials, workers, budget, rows int, stop <-cha
 				res.mu.Lock()
 				switch {
 				case r.StatusCode != 200:
-					res.errors = append(res.errors, fmt.Sprintf("%d %s", r.StatusCode, body2))
+					res.errors = append(res.errors, fmt.Sprintf("%d %s", r.StatusCode, body))
 				case rows > 0:
 					var out []struct {
 						LeadID      string `json:"LeadId"`
 						LeadCreated bool
 					}
-					json.Unmarshal(body2, &out)
+					json.Unmarshal(body, &out)
 					for _, o := range out {
 						if o.LeadCreated {
 							res.acked = append(res.acked, o.LeadID)
@@ -105,7 +105,7 @@ func writeLoop(addr string, c credentials, workers, budget, rows int, stop <-cha
 					}
 				default:
 					var out struct{ Message struct{ Id string } }
-					json.Unmarshal(body2, &out)
+					json.Unmarshal(body, &out)
 					res.acked = append(res.acked, out.Message.Id)
 				}
 				res.mu.Unlock()
@@ -151,8 +151,7 @@ func missingLeads(t *testing.T, addr string, c credentials, ids []string) int {
 }
 
 // TestKill9UnderLoad: SIGKILL mid-load loses no acknowledged create or
-// bulk row, and
-// the SQLite database passes its integrity check afterwards.
+// bulk row, and the SQLite database passes its integrity check afterwards.
 func TestKill9UnderLoad(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
 	p := startServe(t, dir)

@@ -1114,6 +1114,19 @@ func (q *windowQuery) sort(def string) (string, bool, error) {
 	return col, desc, nil
 }
 
+// fill sets w's window, page (100 by default) and sort (ModifiedOn by
+// default) from q, as both window reads of activities take them.
+func (q *windowQuery) fill(w *store.ActivityWindow) (err error) {
+	if w.From, w.To, err = q.window(); err != nil {
+		return err
+	}
+	if w.Offset, w.Limit, err = q.page(100); err != nil {
+		return err
+	}
+	w.Sort, w.Desc, err = q.sort("ModifiedOn")
+	return err
+}
+
 func (a *API) parseWindow(c *call, shape string) (*windowQuery, error) {
 	var q windowQuery
 	if err := decodeObject(c.body, shape, &q); err != nil {
@@ -1140,13 +1153,7 @@ func (a *API) activitiesByEvent(c *call) error {
 		return crm.Invalidf("ActivityEvent")
 	}
 	w := store.ActivityWindow{Code: code}
-	if w.From, w.To, err = q.window(); err != nil {
-		return err
-	}
-	if w.Offset, w.Limit, err = q.page(100); err != nil {
-		return err
-	}
-	if w.Sort, w.Desc, err = q.sort("ModifiedOn"); err != nil {
+	if err := q.fill(&w); err != nil {
 		return err
 	}
 	page, err := a.store.ActivitiesInWindow(c.ctx, &c.p.Org, w)
@@ -1216,13 +1223,7 @@ func (a *API) recentActivities(c *call) error {
 		return err
 	}
 	var w store.ActivityWindow
-	if w.From, w.To, err = q.window(); err != nil {
-		return err
-	}
-	if w.Offset, w.Limit, err = q.page(100); err != nil {
-		return err
-	}
-	if w.Sort, w.Desc, err = q.sort("ModifiedOn"); err != nil {
+	if err := q.fill(&w); err != nil {
 		return err
 	}
 	page, err := a.store.ActivitiesInWindow(c.ctx, &c.p.Org, w)

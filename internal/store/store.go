@@ -141,8 +141,9 @@ func (s *Store) openSQLite(opts Options) error {
 		return fmt.Errorf("store.Open: %w", err)
 	}
 	s.path = filepath.Join(dir, "localsquared.db")
-	// The writer's WAL writes go through walVFS (walvfs.go), which syncs
-	// commits only at durability "full"; SQLite itself syncs each one.
+	// The writer's WAL writes go through walVFS (walvfs.go). SQLite, at
+	// synchronous=FULL below, asks for a sync at every commit; walVFS makes
+	// it a real one only at durability "full".
 	vfs := walVFSName
 	if opts.Durability == "full" {
 		vfs = walVFSFullName
